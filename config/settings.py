@@ -1,0 +1,327 @@
+"""Typed, validated settings read from ``config/settings.toml``.
+
+``load_settings()`` is the one way in. A wrong value stops start-up with a ``SettingsError`` whose
+message names the key and the problem, so an office IT person can fix the file without reading code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "settings.toml"
+
+PROJECTION_METHODS = ("same_months_last_year", "linear")
+RANKING_MODES = ("red_black", "traffic_light")
+INDICATORS = ("registers", "visits", "tours", "rectification", "income", "meetings")
+
+
+class SettingsError(ValueError):
+    """The settings file is missing, unreadable or holds an invalid value."""
+
+
+@dataclass(frozen=True)
+class CountySettings:
+    name: str
+    division_code: str
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    today: date | None
+    period_lag_days: int
+
+
+@dataclass(frozen=True)
+class IncomeSettings:
+    monitoring_line: dict[int, float]
+    band_edges: tuple[float, ...]
+    alert_thresholds: tuple[float, ...]
+    projection_method: str
+    projection_min_months: int
+
+    def line_for(self, year: int) -> float:
+        """The monitoring line of ``year``; raises SettingsError when the year has none."""
+        try:
+            return self.monitoring_line[year]
+        except KeyError:
+            raise SettingsError(
+                f"配置错误 income.monitoring_line：缺少 {year} 年的监测收入标准"
+            ) from None
+
+    def band_edges_for(self, year: int) -> tuple[float, ...]:
+        """All band edges of ``year`` in ascending order, the monitoring line included."""
+        return tuple(sorted({*self.band_edges, self.line_for(year)}))
+
+
+@dataclass(frozen=True)
+class RegisterSettings:
+    grace_days: int
+
+
+@dataclass(frozen=True)
+class VisitSettings:
+    cadre_visits_per_month: int
+    village_tour_roles: tuple[str, ...]
+    township_tour_roles: tuple[str, ...]
+    grid_visits_per_month: int
+    data_cleanings_per_month: int
+    unit_leader_visits_per_year: int
+
+
+@dataclass(frozen=True)
+class RectificationSettings:
+    due_soon_days: int
+    urgent_days: int
+    warning_days: int
+    pace_window_days: int
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    mode: str
+    list_size: int
+    green_at: float
+    yellow_at: float
+    red_circular_points: float
+    black_circular_points: float
+    summon_limit: int
+    weights: dict[str, float]
+    targets: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Settings:
+    county: CountySettings
+    database_url: str
+    app: AppSettings
+    income: IncomeSettings
+    registers: RegisterSettings
+    visits: VisitSettings
+    rectification: RectificationSettings
+    rankings: RankingSettings
+    source: Path
+
+    def today(self) -> date:
+        """The reference date for countdowns: the configured one, else the system date."""
+        return self.app.today or date.today()
+
+
+class _Reader:
+    """Reads typed values out of the parsed TOML, naming the full key in every error."""
+
+    def __init__(self, data: dict[str, Any], prefix: str = "") -> None:
+        self._data = data
+        self._prefix = prefix
+
+    def _key(self, name: str) -> str:
+        return f"{self._prefix}{name}"
+
+    def _raw(self, name: str) -> Any:
+        if name not in self._data:
+            raise SettingsError(f"配置错误 {self._key(name)}：缺少此项")
+        return self._data[name]
+
+    def section(self, name: str) -> _Reader:
+        value = self._raw(name)
+        if not isinstance(value, dict):
+            raise SettingsError(f"配置错误 {self._key(name)}：应为一个表（[section]）")
+        return _Reader(value, f"{self._key(name)}.")
+
+    def text(self, name: str, *, allow_empty: bool = False) -> str:
+        value = self._raw(name)
+        if not isinstance(value, str) or (not allow_empty and not value.strip()):
+            raise SettingsError(f"配置错误 {self._key(name)}：应为非空文字，实为 {value!r}")
+        return value.strip()
+
+    def integer(self, name: str, *, minimum: int = 0) -> int:
+        value = self._raw(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(f"配置错误 {self._key(name)}：应为整数，实为 {value!r}")
+        if value < minimum:
+            raise SettingsError(f"配置错误 {self._key(name)}：不能小于 {minimum}，实为 {value}")
+        return value
+
+    def number(self, name: str, *, minimum: float = 0.0, maximum: float | None = None) -> float:
+        value = self._raw(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SettingsError(f"配置错误 {self._key(name)}：应为数字，实为 {value!r}")
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"{minimum} 到 {maximum}" if maximum is not None else f"不小于 {minimum}"
+            raise SettingsError(f"配置错误 {self._key(name)}：应在 {bound} 之间，实为 {value}")
+        return float(value)
+
+    def choice(self, name: str, options: tuple[str, ...]) -> str:
+        value = self.text(name)
+        if value not in options:
+            raise SettingsError(
+                f"配置错误 {self._key(name)}：应为 {' / '.join(options)} 之一，实为 {value!r}"
+            )
+        return value
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        value = self._raw(name)
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise SettingsError(f"配置错误 {self._key(name)}：应为非空的文字列表，实为 {value!r}")
+        return tuple(value)
+
+    def ascending_numbers(self, name: str) -> tuple[float, ...]:
+        value = self._raw(name)
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        ):
+            raise SettingsError(f"配置错误 {self._key(name)}：应为非空的数字列表，实为 {value!r}")
+        if any(b <= a for a, b in itertools.pairwise(value)) or value[0] <= 0:
+            raise SettingsError(f"配置错误 {self._key(name)}：应为严格递增的正数，实为 {value!r}")
+        return tuple(float(v) for v in value)
+
+    def optional_date(self, name: str) -> date | None:
+        value = self._raw(name)
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise SettingsError(f"配置错误 {self._key(name)}：应为 YYYY-MM-DD 日期或空，实为 {value!r}")
+
+    def yearly_amounts(self, name: str) -> dict[int, float]:
+        value = self._raw(name)
+        if not isinstance(value, dict) or not value:
+            raise SettingsError(f"配置错误 {self._key(name)}：应为“年份 = 金额”的表")
+        result: dict[int, float] = {}
+        for year, amount in value.items():
+            if not (str(year).isdigit() and 2000 <= int(year) <= 2100):
+                raise SettingsError(f"配置错误 {self._key(name)}.{year}：年份无效")
+            if isinstance(amount, bool) or not isinstance(amount, int | float) or amount <= 0:
+                raise SettingsError(
+                    f"配置错误 {self._key(name)}.{year}：应为正数金额，实为 {amount!r}"
+                )
+            result[int(year)] = float(amount)
+        return result
+
+    def indicator_numbers(self, name: str, *, maximum: float | None = None) -> dict[str, float]:
+        table = self.section(name)
+        return {key: table.number(key, maximum=maximum) for key in INDICATORS}
+
+
+def parse_settings(data: dict[str, Any], source: Path) -> Settings:
+    """Validate parsed TOML into Settings; raises SettingsError naming the offending key."""
+    root = _Reader(data)
+    county = root.section("county")
+    division_code = county.text("division_code")
+    if not (len(division_code) == 6 and division_code.isdigit()):
+        raise SettingsError(f"配置错误 county.division_code：应为 6 位数字，实为 {division_code!r}")
+
+    income_section = root.section("income")
+    income = IncomeSettings(
+        monitoring_line=income_section.yearly_amounts("monitoring_line"),
+        band_edges=income_section.ascending_numbers("band_edges"),
+        alert_thresholds=income_section.ascending_numbers("alert_thresholds"),
+        projection_method=income_section.choice("projection_method", PROJECTION_METHODS),
+        projection_min_months=income_section.integer("projection_min_months", minimum=1),
+    )
+    if income.projection_min_months > 12:
+        raise SettingsError("配置错误 income.projection_min_months：不能大于 12")
+    for year, line in income.monitoring_line.items():
+        if line in income.band_edges:
+            raise SettingsError(
+                f"配置错误 income.band_edges：与 {year} 年监测收入标准 {line:g} 重复"
+            )
+
+    rect = root.section("rectification")
+    rectification = RectificationSettings(
+        due_soon_days=rect.integer("due_soon_days", minimum=1),
+        urgent_days=rect.integer("urgent_days", minimum=0),
+        warning_days=rect.integer("warning_days", minimum=0),
+        pace_window_days=rect.integer("pace_window_days", minimum=1),
+    )
+    if rectification.warning_days < rectification.urgent_days:
+        raise SettingsError("配置错误 rectification.warning_days：不能小于 urgent_days")
+
+    rank = root.section("rankings")
+    rankings = RankingSettings(
+        mode=rank.choice("mode", RANKING_MODES),
+        list_size=rank.integer("list_size", minimum=1),
+        green_at=rank.number("green_at", maximum=100.0),
+        yellow_at=rank.number("yellow_at", maximum=100.0),
+        red_circular_points=rank.number("red_circular_points"),
+        black_circular_points=rank.number("black_circular_points"),
+        summon_limit=rank.integer("summon_limit", minimum=1),
+        weights=rank.indicator_numbers("weights"),
+        targets=rank.indicator_numbers("targets", maximum=1.0),
+    )
+    if rankings.yellow_at > rankings.green_at:
+        raise SettingsError("配置错误 rankings.yellow_at：不能大于 green_at")
+    if sum(rankings.weights.values()) <= 0:
+        raise SettingsError("配置错误 rankings.weights：权重之和必须大于 0")
+    if any(target <= 0 for target in rankings.targets.values()):
+        raise SettingsError("配置错误 rankings.targets：目标值必须大于 0")
+
+    visits = root.section("visits")
+    app = root.section("app")
+    return Settings(
+        county=CountySettings(name=county.text("name"), division_code=division_code),
+        database_url=_resolve_database_url(root.section("database").text("default_url")),
+        app=AppSettings(
+            today=app.optional_date("today"),
+            period_lag_days=app.integer("period_lag_days"),
+        ),
+        income=income,
+        registers=RegisterSettings(grace_days=root.section("registers").integer("grace_days")),
+        visits=VisitSettings(
+            cadre_visits_per_month=visits.integer("cadre_visits_per_month", minimum=1),
+            village_tour_roles=visits.texts("village_tour_roles"),
+            township_tour_roles=visits.texts("township_tour_roles"),
+            grid_visits_per_month=visits.integer("grid_visits_per_month", minimum=1),
+            data_cleanings_per_month=visits.integer("data_cleanings_per_month", minimum=1),
+            unit_leader_visits_per_year=visits.integer("unit_leader_visits_per_year", minimum=1),
+        ),
+        rectification=rectification,
+        rankings=rankings,
+        source=source,
+    )
+
+
+def _resolve_database_url(url: str) -> str:
+    """Environment first; a relative SQLite path is anchored at the project root."""
+    url = os.environ.get("DASHBOARD_DB_URL", "").strip() or url
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+        return prefix + str(PROJECT_ROOT / url[len(prefix) :])
+    return url
+
+
+def read_settings(path: Path) -> Settings:
+    """Read and validate one settings file; raises SettingsError."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"配置文件不存在：{path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"配置文件 {path} 格式错误：{error}") from None
+    return parse_settings(data, path)
+
+
+@lru_cache(maxsize=4)
+def _cached_settings(path: str, database_url_override: str) -> Settings:
+    return read_settings(Path(path))
+
+
+def load_settings() -> Settings:
+    """The settings in force: DASHBOARD_CONFIG or config/settings.toml, with DASHBOARD_DB_URL."""
+    path = os.environ.get("DASHBOARD_CONFIG", "").strip() or str(DEFAULT_CONFIG_PATH)
+    return _cached_settings(path, os.environ.get("DASHBOARD_DB_URL", ""))

@@ -1,0 +1,568 @@
+"""SQLAlchemy 2.0 models of the whole domain.
+
+Domain values that users see and that Excel ledgers carry (household types, roles, statuses) are
+stored as the Chinese words themselves, checked by constraints; the Python side names them in the
+``StrEnum`` classes below so code never spells a literal twice.
+
+Schema changes go through Alembic (``data_access/migrations``); ``python -m data_access init-db``
+creates or upgrades a database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _one_of(column: str, enum: type[StrEnum], name: str | None = None) -> CheckConstraint:
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return CheckConstraint(f"{column} IN ({values})", name=name or f"{column}_valid")
+
+
+class HouseholdType(StrEnum):
+    LIFTED = "脱贫户"
+    MONITORED = "监测户"
+
+
+class MonitorCategory(StrEnum):
+    UNSTABLE = "脱贫不稳定户"
+    EDGE = "边缘易致贫户"
+    HARDSHIP = "突发严重困难户"
+
+
+class RiskStatus(StrEnum):
+    AT_RISK = "风险未消除"
+    CLEARED = "风险已消除"
+
+
+class RiskClearedBy(StrEnum):
+    ASSISTANCE = "帮扶消除"
+    NATURAL = "自然消除"
+
+
+class CadreRole(StrEnum):
+    HELPER = "帮扶干部"
+    FIRST_SECRETARY = "第一书记"
+    TEAM_MEMBER = "工作队员"
+    VILLAGE_SECRETARY = "村支书"
+    GRID_WORKER = "网格员"
+    DATA_OFFICER = "信息员"
+    VILLAGE_LEADER = "包村领导"
+    TOWNSHIP_SECRETARY = "乡镇党委书记"
+    TOWNSHIP_HEAD = "乡镇长"
+    UNIT_LEADER = "单位主要领导"
+    UNIT_DEPUTY = "单位分管领导"
+
+
+class MeetingLevel(StrEnum):
+    VILLAGE = "村"
+    TOWNSHIP = "乡镇"
+
+
+class DutyKind(StrEnum):
+    MAIN_LEADER_VISIT = "主要领导到帮扶村调研"
+    LEADER_QUARTERLY_VISIT = "班子成员到帮扶村调研"
+    SPECIAL_REPORT = "听取专题汇报"
+    STUDY_MEETING = "研究定点帮扶工作"
+    DATA_CLEANING = "数据清洗"
+
+
+class ProblemSource(StrEnum):
+    NATIONAL_ASSESSMENT = "国家考核评估反馈"
+    PROVINCIAL_ASSESSMENT = "省考核评估反馈"
+    CROSS_INSPECTION = "交叉检查"
+    UNANNOUNCED = "督查暗访"
+    DATA_CHECK = "数据比对"
+    PATROL = "巡察"
+
+
+class RectificationKind(StrEnum):
+    IMMEDIATE = "立行立改"
+    DEADLINE = "限期整改"
+    ONGOING = "长期坚持"
+
+
+class RectificationStatus(StrEnum):
+    OPEN = "未整改"
+    IN_PROGRESS = "整改中"
+    CLOSED = "已销号"
+
+
+class CircularColor(StrEnum):
+    RED = "红榜"
+    BLACK = "黑榜"
+
+
+class CircularTarget(StrEnum):
+    TOWNSHIP = "乡镇"
+    UNIT = "帮扶单位"
+
+
+class Township(Base):
+    __tablename__ = "townships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    # GeoJSON geometry (Polygon or MultiPolygon) in WGS84 lon/lat.
+    boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    center_lon: Mapped[float | None] = mapped_column(Float)
+    center_lat: Mapped[float | None] = mapped_column(Float)
+
+    villages: Mapped[list[Village]] = relationship(back_populates="township")
+
+
+class Village(Base):
+    __tablename__ = "villages"
+    __table_args__ = (UniqueConstraint("id", "township_id", name="uq_villages_id_township"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(15), unique=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Set when an unannounced inspection visited the village; drives the 暗访 exclusion window.
+    last_inspected_on: Mapped[date | None] = mapped_column(Date)
+
+    township: Mapped[Township] = relationship(back_populates="villages")
+
+
+class AssistingUnit(Base):
+    __tablename__ = "assisting_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class UnitVillage(Base):
+    """定点帮扶: an assisting unit paired with a village."""
+
+    __tablename__ = "unit_villages"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("assisting_units.id"), primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+
+
+class Cadre(Base):
+    __tablename__ = "cadres"
+    __table_args__ = (_one_of("role", CadreRole),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(12), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("assisting_units.id"), index=True)
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
+    # Grid number within the village, for 网格员.
+    grid_no: Mapped[int | None] = mapped_column(Integer)
+    # Township the cadre comes from or lives in: an inspector is never sent there (回避).
+    home_township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Household(Base):
+    __tablename__ = "households"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["village_id", "township_id"],
+            ["villages.id", "villages.township_id"],
+            name="fk_households_village_township",
+        ),
+        _one_of("household_type", HouseholdType),
+        CheckConstraint(
+            "monitor_category IS NULL OR monitor_category IN "
+            "('脱贫不稳定户', '边缘易致贫户', '突发严重困难户')",
+            name="monitor_category_valid",
+        ),
+        CheckConstraint(
+            "risk_status IS NULL OR risk_status IN ('风险未消除', '风险已消除')",
+            name="risk_status_valid",
+        ),
+        CheckConstraint("members >= 1", name="members_positive"),
+        Index("ix_households_township_type", "township_id", "household_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # 户编号 from the national system; the natural key of imports.
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    village_id: Mapped[int] = mapped_column(index=True)
+    # Denormalised from the village (kept consistent by the composite foreign key) so the scope
+    # filter needs no join.
+    township_id: Mapped[int] = mapped_column()
+    grid_no: Mapped[int] = mapped_column(Integer, default=1)
+    head_name: Mapped[str] = mapped_column(String(20))
+    head_id_number: Mapped[str] = mapped_column(String(18))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    household_type: Mapped[str] = mapped_column(String(6))
+    # Year the household left poverty (脱贫年度); None for 边缘易致贫户 who were never registered.
+    lifted_year: Mapped[int | None] = mapped_column(Integer)
+    monitor_category: Mapped[str | None] = mapped_column(String(10))
+    risk_status: Mapped[str | None] = mapped_column(String(6))
+    monitored_since: Mapped[date | None] = mapped_column(Date)
+    risk_cleared_on: Mapped[date | None] = mapped_column(Date)
+    risk_cleared_by: Mapped[str | None] = mapped_column(String(6))
+    has_labour: Mapped[bool] = mapped_column(Boolean, default=True)
+    members: Mapped[int] = mapped_column(Integer)
+    # 一户一策一卡一人: plan, handbook, benefits card on the wall, one trained 明白人.
+    has_plan: Mapped[bool] = mapped_column(Boolean, default=True)
+    has_handbook: Mapped[bool] = mapped_column(Boolean, default=True)
+    has_benefit_card: Mapped[bool] = mapped_column(Boolean, default=True)
+    has_trained_member: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Public-welfare job holder (公益性岗位): a data check flags zero wage income.
+    public_job: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Assignment(Base):
+    """帮扶干部 ↔ household (联系户), with the period it holds."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_household", "household_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+
+class IncomeYear(Base):
+    """A household's income for a statistics year, by source (yuan for the whole household)."""
+
+    __tablename__ = "income_years"
+    __table_args__ = (CheckConstraint("members >= 1", name="members_positive"),)
+
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer)
+    wage: Mapped[float] = mapped_column(Float, default=0.0)
+    business: Mapped[float] = mapped_column(Float, default=0.0)
+    property: Mapped[float] = mapped_column(Float, default=0.0)
+    transfer: Mapped[float] = mapped_column(Float, default=0.0)
+    production_cost: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class IncomeRegister(Base):
+    """收支登记: one household's income and expenditure for one month, with when it was entered."""
+
+    __tablename__ = "income_registers"
+    __table_args__ = (
+        UniqueConstraint("household_id", "month", name="uq_income_registers_household_month"),
+        Index("ix_income_registers_month", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    # First day of the month registered.
+    month: Mapped[date] = mapped_column(Date)
+    wage: Mapped[float] = mapped_column(Float, default=0.0)
+    business: Mapped[float] = mapped_column(Float, default=0.0)
+    property: Mapped[float] = mapped_column(Float, default=0.0)
+    transfer: Mapped[float] = mapped_column(Float, default=0.0)
+    production_cost: Mapped[float] = mapped_column(Float, default=0.0)
+    expenditure: Mapped[float] = mapped_column(Float, default=0.0)
+    entered_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Visit(Base):
+    __tablename__ = "visits"
+    __table_args__ = (
+        _one_of("role", CadreRole),
+        Index("ix_visits_date_role", "visit_date", "role"),
+        Index("ix_visits_household_date", "household_id", "visit_date"),
+        Index("ix_visits_cadre_date", "cadre_id", "visit_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    # The visitor's role when visiting: duties are counted by role, and roles change over time.
+    role: Mapped[str] = mapped_column(String(12))
+    visit_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10), default="入户走访")
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Meeting(Base):
+    """防返贫动态监测专题研究会, held monthly by each village and township."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        _one_of("level", MeetingLevel),
+        UniqueConstraint("township_id", "village_id", "month", name="uq_meetings_place_month"),
+        Index("ix_meetings_month", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(4))
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    month: Mapped[date] = mapped_column(Date)
+    held_on: Mapped[date] = mapped_column(Date)
+    has_record: Mapped[bool] = mapped_column(Boolean)
+
+
+class DutyRecord(Base):
+    """A duty done: a unit leader at the village, a report heard, a data cleaning."""
+
+    __tablename__ = "duty_records"
+    __table_args__ = (_one_of("kind", DutyKind), Index("ix_duty_records_date", "done_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("assisting_units.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    done_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class RectificationItem(Base):
+    """One problem in the 整改台账."""
+
+    __tablename__ = "rectification_items"
+    __table_args__ = (
+        _one_of("source", ProblemSource),
+        _one_of("kind", RectificationKind),
+        _one_of("status", RectificationStatus),
+        CheckConstraint(
+            "(status = '已销号') = (closed_on IS NOT NULL)", name="closed_iff_closed_on"
+        ),
+        Index("ix_rectification_items_township_deadline", "township_id", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # 问题编号, the natural key of imports (e.g. "ZG2026-0001").
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    source: Mapped[str] = mapped_column(String(12))
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("assisting_units.id"), index=True)
+    responsible_person: Mapped[str] = mapped_column(String(20))
+    measure: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(6))
+    found_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(6))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    # Bumped on every status change: a stale edit is detected instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RectificationStatusChange(Base):
+    """An item's status history; rows are only ever added."""
+
+    __tablename__ = "rectification_status_changes"
+    __table_args__ = (Index("ix_rectification_status_changes_item", "item_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("rectification_items.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    changed_by: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(6))
+    to_status: Mapped[str] = mapped_column(String(6))
+    note: Mapped[str] = mapped_column(Text)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Milestone(Base):
+    """A dated deadline the county counts down to (editable by the office)."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Circular(Base):
+    """通报: a circular naming a township or an assisting unit, on the 红榜 or the 黑榜."""
+
+    __tablename__ = "circulars"
+    __table_args__ = (
+        _one_of("color", CircularColor),
+        _one_of("target_kind", CircularTarget),
+        CheckConstraint(
+            "(target_kind = '乡镇' AND township_id IS NOT NULL AND unit_id IS NULL) OR "
+            "(target_kind = '帮扶单位' AND unit_id IS NOT NULL)",
+            name="target_matches_kind",
+        ),
+        Index("ix_circulars_issued_on", "issued_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_no: Mapped[str] = mapped_column(String(40))
+    issued_on: Mapped[date] = mapped_column(Date)
+    color: Mapped[str] = mapped_column(String(4))
+    target_kind: Mapped[str] = mapped_column(String(6))
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("assisting_units.id"))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class Inspector(Base):
+    """A member of the 暗访 inspector pool."""
+
+    __tablename__ = "inspectors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("assisting_units.id"))
+    home_township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class InspectionDraw(Base):
+    """One 暗访 draw, kept whether used or discarded; rows are never edited or deleted."""
+
+    __tablename__ = "inspection_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawn_at: Mapped[datetime] = mapped_column(DateTime)
+    drawn_by: Mapped[str] = mapped_column(String(40))
+    planned_on: Mapped[date | None] = mapped_column(Date)
+    seed: Mapped[str] = mapped_column(String(64))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    input_hash: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # A discarded draw stays in the log; the superseding draw says which one it replaced.
+    replaces_draw_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_draws.id"))
+
+
+class InspectionFinding(Base):
+    """What an inspection team found at a village or household."""
+
+    __tablename__ = "inspection_findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_draws.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    inspected_on: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+    rectification_item_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_items.id"))
+    recorded_by: Mapped[str] = mapped_column(String(40))
+
+
+class Benchmark(Base):
+    """A yearly benchmark the office enters (growth rates in percent, incomes in yuan)."""
+
+    __tablename__ = "benchmarks"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(60), default="")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Comma-separated roles (县领导, 督查组, 乡镇用户, 大屏, 管理员).
+    roles: Mapped[str] = mapped_column(String(80))
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    is_demo_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """Append-only audit trail."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    rows: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ImportBatch(Base):
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_rows: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+
+class Meta(Base):
+    """Small key/value facts about the data: its as-of time and a version bumped on every write."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class BenchmarkIndicator(StrEnum):
+    """The yearly figures the "两个高于" comparisons need."""
+
+    COUNTY_RURAL_INCOME = "县农村居民人均可支配收入"
+    COUNTY_RURAL_INCOME_GROWTH = "县农村居民人均可支配收入增速"
+    PROVINCE_RURAL_INCOME_GROWTH = "省农村居民人均可支配收入增速"
+    COUNTY_GDP_GROWTH = "县GDP增速"
+    REGION_GDP_GROWTH = "区GDP增速"
+
+
+class MetaKey(StrEnum):
+    DATA_VERSION = "data_version"
+    DATA_AS_OF = "data_as_of"
+    DEMO_SEED = "demo_seed"
+    DEMO_SCALE = "demo_scale"

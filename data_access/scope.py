@@ -1,0 +1,39 @@
+"""The viewer's scope: which townships a query may read, and whether personal data shows.
+
+Every query function takes a Scope. Until login lands it is the whole county; afterwards it is
+computed on the server from the user. A scope can only be narrowed, never widened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Connection, false, select
+
+from data_access.models import Township
+
+
+@dataclass(frozen=True)
+class Scope:
+    township_ids: frozenset[int]
+    # May the viewer see full names, 身份证号 and phone numbers?
+    personal_data: bool = False
+
+    def narrowed(self, township_ids: Iterable[int] | None) -> Scope:
+        """The same scope limited to ``township_ids`` (None keeps it); never adds a township."""
+        if township_ids is None:
+            return self
+        return Scope(self.township_ids & frozenset(township_ids), self.personal_data)
+
+    def covers(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+        """A WHERE clause keeping rows whose township column lies in the scope."""
+        if not self.township_ids:
+            return false()
+        return column.in_(sorted(self.township_ids))
+
+
+def county_scope(conn: Connection, *, personal_data: bool = False) -> Scope:
+    """Every township of the county."""
+    ids = conn.execute(select(Township.id)).scalars().all()
+    return Scope(frozenset(ids), personal_data)
