@@ -1,0 +1,44 @@
+"""Page frame: base style, the header with the 数据截至 stamp, the error page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.context import ViewContext
+from data_access.periods import month_label
+
+# Tighter top padding so a briefing fits one 1920×1080 screen; no external fonts (offline).
+_BASE_CSS = """
+<style>
+.block-container {padding-top: 1.6rem; padding-bottom: 1rem;}
+[data-testid="stMetricValue"] {font-size: 2.1rem; font-weight: 600;}
+[data-testid="stMetricLabel"] p {font-size: 1rem;}
+.page-stamp {color: #5f6673; font-size: 0.95rem; text-align: right; padding-top: 0.9rem;}
+</style>
+"""
+
+
+def apply_base_style() -> None:
+    st.html(_BASE_CSS)
+
+
+def stamp_text(view: ViewContext) -> str:
+    """'统计月份 … · 数据截至 …' for the header of every page."""
+    as_of = (view.data_as_of or "未知").replace("T", " ")
+    return f"统计月份 {month_label(view.month)} · 数据截至 {as_of}"
+
+
+def page_header(view: ViewContext, title: str) -> None:
+    """The page title on the left, the period and data stamp on the right."""
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    left.title(title, anchor=False)
+    right.markdown(
+        f'<div class="page-stamp" data-testid="data-stamp">{stamp_text(view)}</div>',
+        unsafe_allow_html=True,
+    )
+
+
+def render_error_page(headline: str, detail: str) -> None:
+    """A clear Chinese message instead of a traceback."""
+    st.title("衔接督导看板", anchor=False)
+    st.error(f"**{headline}**\n\n{detail}", icon=":material/error:")

@@ -1,0 +1,47 @@
+"""What every page needs to know about the current view: settings, scope, period, data version.
+
+``dashboard/app.py`` builds the ViewContext once per run (from the sidebar and, later, the logged-in
+user) and pages read it with ``current_view()``; pages never build a scope themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from config import Settings
+from dashboard.data import fetch
+from data_access.scope import Scope
+
+T = TypeVar("T")
+_SESSION_KEY = "_view_context"
+
+
+@dataclass(frozen=True)
+class ViewContext:
+    settings: Settings
+    database_url: str
+    scope: Scope
+    month: date
+    today: date
+    data_version: int
+    data_as_of: str | None
+
+    def fetch(self, query: Callable[..., T], **kwargs: Any) -> T:
+        """Run a data_access query for this view, cached until the data changes."""
+        return fetch(
+            query, database_url=self.database_url, data_version=self.data_version, **kwargs
+        )
+
+
+def set_current_view(view: ViewContext) -> None:
+    st.session_state[_SESSION_KEY] = view
+
+
+def current_view() -> ViewContext:
+    """The context the entry script computed for this run."""
+    return st.session_state[_SESSION_KEY]

@@ -1,0 +1,31 @@
+"""The registry of views: one entry per file in pages/, with its stable URL path.
+
+``dashboard/app.py`` builds ``st.navigation`` from it, the meeting playlist and the tests read it,
+and a test fails when a file in pages/ is missing here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str
+    title: str
+    url_path: str
+    icon: str
+    section: str
+    default: bool = False
+
+    @property
+    def path(self) -> Path:
+        return PROJECT_ROOT / self.file
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/overview.py", "总览", "overview", ":material/dashboard:", "督导", default=True),
+)

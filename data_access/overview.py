@@ -1,0 +1,287 @@
+"""Figures of the 总览 briefing, aggregated in SQL per township and combined into a Briefing.
+
+Each query returns one row per township in scope, so the same numbers feed the county headline
+(sums) and the "who is behind" chart. "Change since last month" is the same query run for the
+previous month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import pandas as pd
+from sqlalchemy import Connection, and_, case, exists, func, or_, select
+
+from config.settings import Settings
+from data_access.income import income_alerts_by_township
+from data_access.models import (
+    Assignment,
+    CadreRole,
+    Household,
+    HouseholdType,
+    IncomeRegister,
+    Milestone,
+    RectificationItem,
+    RiskStatus,
+    Township,
+    Visit,
+)
+from data_access.periods import month_end, next_month, previous_month
+from data_access.scope import Scope
+
+
+def _frame(conn: Connection, query, columns: list[str]) -> pd.DataFrame:
+    rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.fillna(0).astype({c: "int64" for c in columns if c != "name"})
+
+
+def _count_when(condition) -> object:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def townships_in_scope(*, conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Columns: township_id, name — ordered by code."""
+    query = (
+        select(Township.id, Township.name).where(scope.covers(Township.id)).order_by(Township.code)
+    )
+    return _frame(conn, query, ["township_id", "name"])
+
+
+def household_counts(*, conn: Connection, scope: Scope, month: date) -> pd.DataFrame:
+    """Per township: 脱贫户; 监测户 monitored by the month's end, those whose risk was not
+    cleared by then, and those who entered monitoring in the month.
+
+    Columns: township_id, lifted, monitored, at_risk, newly_monitored.
+    """
+    end = month_end(month)
+    monitored = and_(
+        Household.household_type == HouseholdType.MONITORED,
+        or_(Household.monitored_since.is_(None), Household.monitored_since <= end),
+    )
+    at_risk = and_(
+        monitored,
+        or_(
+            Household.risk_status == RiskStatus.AT_RISK,
+            Household.risk_cleared_on > end,
+        ),
+    )
+    query = (
+        select(
+            Household.township_id,
+            _count_when(Household.household_type == HouseholdType.LIFTED),
+            _count_when(monitored),
+            _count_when(at_risk),
+            _count_when(and_(monitored, Household.monitored_since.between(month, end))),
+        )
+        .where(scope.covers(Household.township_id))
+        .group_by(Household.township_id)
+    )
+    return _frame(conn, query, ["township_id", "lifted", "monitored", "at_risk", "newly_monitored"])
+
+
+def register_completeness(
+    *, conn: Connection, scope: Scope, month: date, grace_days: int
+) -> pd.DataFrame:
+    """Per township: households, and those whose register for ``month`` was entered in time
+    (before the month's end plus ``grace_days``).
+
+    Columns: township_id, households, registered.
+    """
+    deadline = datetime.combine(next_month(month) + timedelta(days=grace_days), time.min)
+    in_time = exists().where(
+        IncomeRegister.household_id == Household.id,
+        IncomeRegister.month == month,
+        IncomeRegister.entered_at < deadline,
+    )
+    query = (
+        select(Household.township_id, func.count(), _count_when(in_time))
+        .where(scope.covers(Household.township_id))
+        .group_by(Household.township_id)
+    )
+    return _frame(conn, query, ["township_id", "households", "registered"])
+
+
+def visit_coverage(*, conn: Connection, scope: Scope, month: date) -> pd.DataFrame:
+    """Per township: households with a 帮扶干部 assigned during ``month``, and those visited in the
+    month by one of their assigned 帮扶干部.
+
+    Columns: township_id, assigned, visited.
+    """
+    end = month_end(month)
+    active = and_(
+        Assignment.household_id == Household.id,
+        Assignment.start_date <= end,
+        or_(Assignment.end_date.is_(None), Assignment.end_date >= month),
+    )
+    visited = exists().where(
+        active,
+        Visit.household_id == Household.id,
+        Visit.cadre_id == Assignment.cadre_id,
+        Visit.role == CadreRole.HELPER,
+        Visit.visit_date.between(month, end),
+    )
+    query = (
+        select(Household.township_id, _count_when(exists().where(active)), _count_when(visited))
+        .where(scope.covers(Household.township_id))
+        .group_by(Household.township_id)
+    )
+    return _frame(conn, query, ["township_id", "assigned", "visited"])
+
+
+def rectification_status(*, conn: Connection, scope: Scope, on: date) -> pd.DataFrame:
+    """Per township, at the end of day ``on``: items found, open (not closed), overdue (open and
+    past the deadline).
+
+    Columns: township_id, found, open, overdue.
+    """
+    item = RectificationItem
+    is_open = or_(item.closed_on.is_(None), item.closed_on > on)
+    query = (
+        select(
+            item.township_id,
+            func.count(),
+            _count_when(is_open),
+            _count_when(and_(is_open, item.deadline < on)),
+        )
+        .where(scope.covers(item.township_id), item.found_on <= on)
+        .group_by(item.township_id)
+    )
+    return _frame(conn, query, ["township_id", "found", "open", "overdue"])
+
+
+def upcoming_milestones(*, conn: Connection, scope: Scope, today: date) -> pd.DataFrame:
+    """Milestones from ``today`` on, with the items in scope due by each and still open today.
+
+    Columns: name, due_on, days_left, description, due_items, open_items.
+    """
+    item = RectificationItem
+    due = and_(item.deadline <= Milestone.due_on, scope.covers(item.township_id))
+    still_open = and_(due, or_(item.closed_on.is_(None), item.closed_on > today))
+    due_items = select(func.count()).where(due).scalar_subquery()
+    open_items = select(func.count()).where(still_open).scalar_subquery()
+    query = (
+        select(Milestone.name, Milestone.due_on, Milestone.description, due_items, open_items)
+        .where(Milestone.due_on >= today)
+        .order_by(Milestone.due_on, Milestone.id)
+    )
+    rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["name", "due_on", "description", "due_items", "open_items"])
+    frame.insert(2, "days_left", [(row.due_on - today).days for row in rows])
+    return frame
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A headline number with last month's value for the change arrow (None when not comparable)."""
+
+    value: float
+    previous: float | None = None
+
+    @property
+    def change(self) -> float | None:
+        return None if self.previous is None else self.value - self.previous
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """Everything 总览 shows for one month, county totals and the per-township table."""
+
+    month: date
+    as_of: date
+    households: Figure
+    lifted: Figure
+    monitored: Figure
+    at_risk: Figure
+    income_with_data: Figure
+    below_line: Figure
+    below_thresholds: dict[float, Figure]
+    fell: Figure
+    register_rate: Figure
+    visit_rate: Figure
+    open_items: Figure
+    overdue_items: Figure
+    milestones: pd.DataFrame
+    by_township: pd.DataFrame
+
+
+def _rate(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _month_frame(
+    *, conn: Connection, scope: Scope, month: date, as_of: date, settings: Settings
+) -> pd.DataFrame:
+    """All per-township figures of one month, one row per township in scope."""
+    frame = townships_in_scope(conn=conn, scope=scope)
+    parts = [
+        household_counts(conn=conn, scope=scope, month=month),
+        income_alerts_by_township(
+            conn=conn, scope=scope, month=month, settings=settings.income
+        ).drop(columns="households"),
+        register_completeness(
+            conn=conn, scope=scope, month=month, grace_days=settings.registers.grace_days
+        ),
+        visit_coverage(conn=conn, scope=scope, month=month),
+        rectification_status(conn=conn, scope=scope, on=as_of),
+    ]
+    for part in parts:
+        frame = frame.merge(part, on="township_id", how="left")
+    numeric = frame.columns.drop(["township_id", "name"])
+    frame[numeric] = frame[numeric].fillna(0).astype("int64")
+    frame["all_households"] = frame["lifted"] + frame["monitored"]
+    frame["register_rate"] = frame["registered"] / frame["households"].where(
+        frame["households"] > 0
+    )
+    frame["visit_rate"] = frame["visited"] / frame["assigned"].where(frame["assigned"] > 0)
+    return frame
+
+
+def briefing(
+    *, conn: Connection, scope: Scope, month: date, today: date, settings: Settings
+) -> Briefing:
+    """The 总览 figures for ``month`` and their change since the month before.
+
+    State figures (open and overdue items) are taken at the month's end, or ``today`` if the month
+    is still running; countdowns are always from ``today``.
+    """
+    as_of = min(month_end(month), today)
+    before = previous_month(month)
+    current = _month_frame(conn=conn, scope=scope, month=month, as_of=as_of, settings=settings)
+    prior = _month_frame(
+        conn=conn, scope=scope, month=before, as_of=month_end(before), settings=settings
+    )
+    # Income is a running figure of the calendar year: January has no comparable month before.
+    income_comparable = month.month > 1
+
+    def figure(column: str, *, comparable: bool = True) -> Figure:
+        previous = float(prior[column].sum()) if comparable else None
+        return Figure(float(current[column].sum()), previous)
+
+    def rate(numerator: str, denominator: str) -> Figure:
+        value = _rate(current[numerator].sum(), current[denominator].sum())
+        previous = _rate(prior[numerator].sum(), prior[denominator].sum())
+        return Figure(value if value is not None else float("nan"), previous)
+
+    return Briefing(
+        month=month,
+        as_of=as_of,
+        households=figure("all_households"),
+        lifted=figure("lifted", comparable=False),
+        monitored=figure("monitored"),
+        at_risk=figure("at_risk"),
+        income_with_data=figure("with_data", comparable=income_comparable),
+        below_line=figure("below_line", comparable=income_comparable),
+        below_thresholds={
+            threshold: figure(f"below_{threshold:g}", comparable=income_comparable)
+            for threshold in settings.income.alert_thresholds
+        },
+        fell=figure("fell", comparable=income_comparable),
+        register_rate=rate("registered", "households"),
+        visit_rate=rate("visited", "assigned"),
+        open_items=figure("open"),
+        overdue_items=figure("overdue"),
+        milestones=upcoming_milestones(conn=conn, scope=scope, today=today),
+        by_township=current,
+    )

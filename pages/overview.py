@@ -1,0 +1,113 @@
+"""总览: the one-screen briefing for the county Party secretary."""
+
+import streamlit as st
+
+from dashboard import formatting
+from dashboard.charts.overview import township_rates_figure
+from dashboard.components.countdown import render_countdown
+from dashboard.components.kpi import count_kpi, rate_kpi, render_kpis
+from dashboard.components.layout import page_header
+from dashboard.context import current_view
+from data_access.overview import briefing
+
+view = current_view()
+settings = view.settings
+brief = view.fetch(
+    briefing, scope=view.scope, month=view.month, today=view.today, settings=settings
+)
+line = settings.income.line_for(view.month.year)
+
+page_header(view, f"{settings.county.name}巩固拓展脱贫攻坚成果总览")
+render_countdown(brief.milestones, settings.rectification)
+
+income_note = f"按{view.month.year}年已登记月份推算全年人均纯收入。"
+render_kpis(
+    [
+        count_kpi(
+            "脱贫户（含监测户）",
+            brief.households,
+            rise_is_bad=False,
+            help=f"脱贫户 {formatting.count(brief.lifted.value)} 户，"
+            f"监测户 {formatting.count(brief.monitored.value)} 户。",
+        ),
+        count_kpi(
+            "监测户·风险未消除",
+            brief.at_risk,
+            rise_is_bad=True,
+            help=f"监测户共 {formatting.count(brief.monitored.value)} 户，"
+            "其中截至月底风险未消除的户数。",
+        ),
+        count_kpi(
+            f"低于监测线 {line:,.0f} 元",
+            brief.below_line,
+            rise_is_bad=True,
+            help=income_note + "这是不能突破的底线。",
+        ),
+        *[
+            count_kpi(
+                f"低于 {threshold:,.0f} 元",
+                figure,
+                rise_is_bad=True,
+                help=income_note,
+            )
+            for threshold, figure in brief.below_thresholds.items()
+        ],
+        count_kpi(
+            "收入不增反降",
+            brief.fell,
+            rise_is_bad=True,
+            help=income_note + "推算全年人均纯收入低于上年的户数。",
+        ),
+    ]
+)
+render_kpis(
+    [
+        rate_kpi(
+            "收支登记完整率",
+            brief.register_rate,
+            help="本月收支在月底前录入 APP 的户数占比。",
+        ),
+        rate_kpi(
+            "帮扶干部走访覆盖率",
+            brief.visit_rate,
+            help="本月被其帮扶干部入户走访的户数占有帮扶干部户数的比例。",
+        ),
+        count_kpi(
+            "整改未销号",
+            brief.open_items,
+            rise_is_bad=True,
+            unit="项",
+            help=f"截至 {brief.as_of:%Y-%m-%d} 尚未销号的整改问题。",
+        ),
+        count_kpi(
+            "逾期未整改",
+            brief.overdue_items,
+            rise_is_bad=True,
+            unit="项",
+            help="已过整改时限仍未销号的问题。",
+        ),
+    ]
+)
+
+chart_column, table_column = st.columns([3, 2])
+chart_column.plotly_chart(
+    township_rates_figure(brief.by_township),
+    width="stretch",
+    config={"displayModeBar": False},
+    key="township-rates",
+)
+behind = brief.by_township.sort_values(["overdue", "below_line", "fell"], ascending=False)
+table_column.markdown("**需要关注的乡镇**（按逾期整改排序）")
+table_column.dataframe(
+    behind[["name", "overdue", "open", "below_line", "fell"]],
+    hide_index=True,
+    width="stretch",
+    height=380,
+    column_config={
+        "name": "乡镇",
+        "overdue": st.column_config.NumberColumn("逾期整改", format="%d"),
+        "open": st.column_config.NumberColumn("未销号", format="%d"),
+        "below_line": st.column_config.NumberColumn("低于监测线", format="%d"),
+        "fell": st.column_config.NumberColumn("收入不增反降", format="%d"),
+    },
+)

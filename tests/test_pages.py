@@ -1,0 +1,112 @@
+"""Every registered page through AppTest: it runs without exception and shows the right figures."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from dashboard.navigation import PAGES, PROJECT_ROOT, PageSpec
+from data_access.db import init_db, make_engine
+
+APP = str(PROJECT_ROOT / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def demo_app_env(monkeypatch, demo_sqlite_path: Path, test_config_path: Path) -> Path:
+    monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{demo_sqlite_path}")
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
+    return demo_sqlite_path
+
+
+def run(spec: PageSpec | None = None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60)
+    if spec is not None and not spec.default:
+        app.switch_page(spec.file)
+    return app.run()
+
+
+def metric_values(app: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in app.metric}
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[spec.url_path for spec in PAGES])
+def test_every_page_renders_without_exception(demo_app_env, spec: PageSpec):
+    app = run(spec)
+    assert not app.exception
+    assert app.title, "every page has a title"
+
+
+def test_overview_shows_the_headline_figures_from_the_database(demo_app_env: Path):
+    app = run()
+    assert not app.exception
+    values = metric_values(app)
+    engine = make_engine(f"sqlite:///{demo_app_env}")
+    with engine.connect() as conn:
+        overdue = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM rectification_items WHERE found_on <= :on "
+                "AND (closed_on IS NULL OR closed_on > :on) AND deadline < :on"
+            ),
+            {"on": date(2026, 10, 31)},
+        ).scalar_one()
+        households = conn.execute(text("SELECT COUNT(*) FROM households")).scalar_one()
+    engine.dispose()
+    assert values["逾期未整改"] == f"{overdue:,}"
+    assert values["脱贫户（含监测户）"] == f"{households:,}"
+    assert {"收支登记完整率", "帮扶干部走访覆盖率", "收入不增反降", "整改未销号"} <= set(values)
+    assert any(label.startswith("低于监测线") for label in values)
+    assert all(value not in ("", "—") for value in values.values())
+
+
+def test_overview_follows_the_sidebar_period(demo_app_env: Path):
+    app = run()
+    app.selectbox(key="period").set_value(date(2026, 9, 1)).run()
+    assert not app.exception
+    assert any("统计月份 2026年9月" in element.value for element in app.markdown)
+
+
+def test_choosing_a_township_narrows_every_figure(demo_app_env: Path):
+    app = run()
+    everyone = metric_values(app)["脱贫户（含监测户）"]
+    first = app.multiselect(key="townships").options[0]
+    app.multiselect(key="townships").select(first).run()
+    assert not app.exception
+    one = metric_values(app)["脱贫户（含监测户）"]
+    assert int(one.replace(",", "")) < int(everyone.replace(",", ""))
+
+
+def test_an_unreachable_database_gets_a_chinese_message_not_a_traceback(
+    monkeypatch, test_config_path
+):
+    monkeypatch.setenv("DASHBOARD_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
+    app = run()
+    assert not app.exception
+    assert "无法连接数据库" in app.error[0].value
+
+
+def test_an_empty_database_asks_for_data(monkeypatch, tmp_path, test_config_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    init_db(engine)
+    engine.dispose()
+    monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
+    app = run()
+    assert not app.exception
+    assert "还没有数据" in app.error[0].value
+
+
+def test_a_broken_settings_file_names_the_key(monkeypatch, tmp_path, test_config_path):
+    broken = tmp_path / "settings.toml"
+    broken.write_text(
+        test_config_path.read_text(encoding="utf-8").replace("list_size = 3", "list_size = 0"),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(broken))
+    app = run()
+    assert not app.exception
+    assert "rankings.list_size" in app.error[0].value

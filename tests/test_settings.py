@@ -1,0 +1,111 @@
+"""The settings loader: the shipped file is valid and documented; bad values name their key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from config.settings import DEFAULT_CONFIG_PATH, PROJECT_ROOT, SettingsError, parse_settings
+
+
+def shipped() -> dict:
+    with DEFAULT_CONFIG_PATH.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def test_shipped_settings_are_valid():
+    settings = parse_settings(shipped(), DEFAULT_CONFIG_PATH)
+    assert settings.income.line_for(2022) == 6800
+    assert settings.rankings.summon_limit == 3
+
+
+def test_every_key_in_the_settings_file_has_a_comment():
+    lines = DEFAULT_CONFIG_PATH.read_text(encoding="utf-8").splitlines()
+    undocumented = [
+        line.split("=")[0].strip()
+        for number, line in enumerate(lines)
+        if re.match(r"^\s*[A-Za-z_][\w.]*\s*=", line)
+        and "#" not in line
+        and not (number > 0 and lines[number - 1].lstrip().startswith("#"))
+    ]
+    assert undocumented == []
+
+
+def test_the_monitoring_line_is_placed_among_the_band_edges():
+    settings = parse_settings(shipped(), DEFAULT_CONFIG_PATH)
+    assert settings.income.band_edges_for(2022) == (4500, 6800, 7500, 10000)
+
+
+def test_a_year_without_a_monitoring_line_is_reported_by_key():
+    settings = parse_settings(shipped(), DEFAULT_CONFIG_PATH)
+    with pytest.raises(SettingsError, match=r"income\.monitoring_line.*1999"):
+        settings.income.line_for(1999)
+
+
+def _with(section: str, key: str, value) -> dict:
+    data = shipped()
+    target = data
+    for part in section.split("."):
+        target = target[part]
+    if value is _MISSING:
+        del target[key]
+    else:
+        target[key] = value
+    return data
+
+
+_MISSING = object()
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("income", "band_edges", [7500, 4500], "income.band_edges"),
+        ("income", "band_edges", [4500, 6800], "income.band_edges"),
+        ("income", "projection_method", "guess", "income.projection_method"),
+        ("income", "projection_min_months", 0, "income.projection_min_months"),
+        ("income", "monitoring_line", {"2022": -1}, "income.monitoring_line.2022"),
+        ("rankings", "list_size", 0, "rankings.list_size"),
+        ("rankings", "yellow_at", 95.0, "rankings.yellow_at"),
+        ("rankings", "mode", "podium", "rankings.mode"),
+        ("rankings.weights", "visits", "high", "rankings.weights.visits"),
+        ("rankings.targets", "income", 1.5, "rankings.targets.income"),
+        ("rectification", "warning_days", 3, "rectification.warning_days"),
+        ("county", "division_code", "45273", "county.division_code"),
+        ("app", "today", "2026-13-01", "app.today"),
+        ("visits", "village_tour_roles", [], "visits.village_tour_roles"),
+        ("registers", "grace_days", _MISSING, "registers.grace_days"),
+    ],
+)
+def test_an_invalid_value_stops_with_a_message_naming_the_key(section, key, value, expected):
+    with pytest.raises(SettingsError, match=re.escape(expected)):
+        parse_settings(_with(section, key, value), DEFAULT_CONFIG_PATH)
+
+
+def test_database_url_comes_from_the_environment_first(monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB_URL", "postgresql+psycopg://u@db:5432/county")
+    settings = parse_settings(shipped(), DEFAULT_CONFIG_PATH)
+    assert settings.database_url == "postgresql+psycopg://u@db:5432/county"
+
+
+def test_a_relative_sqlite_path_is_anchored_at_the_project_root(monkeypatch):
+    monkeypatch.delenv("DASHBOARD_DB_URL", raising=False)
+    settings = parse_settings(shipped(), DEFAULT_CONFIG_PATH)
+    assert settings.database_url == f"sqlite:///{PROJECT_ROOT / 'data' / 'dashboard.db'}"
+
+
+def test_a_configured_today_overrides_the_system_date():
+    data = _with("app", "today", "2026-11-29")
+    assert str(parse_settings(data, DEFAULT_CONFIG_PATH).today()) == "2026-11-29"
+
+
+def test_a_broken_file_is_reported_with_its_path(tmp_path: Path):
+    from config.settings import read_settings
+
+    broken = tmp_path / "settings.toml"
+    broken.write_text("[county\nname = 1", encoding="utf-8")
+    with pytest.raises(SettingsError, match="格式错误"):
+        read_settings(broken)
