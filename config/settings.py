@@ -20,7 +20,15 @@ DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "settings.toml"
 
 PROJECTION_METHODS = ("same_months_last_year", "linear")
 RANKING_MODES = ("red_black", "traffic_light")
-INDICATORS = ("registers", "visits", "tours", "rectification", "income", "meetings")
+INDICATORS = (
+    "registers",
+    "visits",
+    "tours",
+    "rectification",
+    "income_line",
+    "income_growth",
+    "meetings",
+)
 
 
 class SettingsError(ValueError):

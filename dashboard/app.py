@@ -6,6 +6,7 @@ Run with ``streamlit run dashboard/app.py``. Every page is registered in dashboa
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +25,8 @@ logger = logging.getLogger("dashboard")
 
 st.set_page_config(
     page_title="衔接督导看板",
-    page_icon=":material/shield:",
+    # A local file: a material icon as favicon would be fetched from the internet.
+    page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
     layout="wide",
     initial_sidebar_state="expanded",
 )

@@ -20,9 +20,11 @@ def percent(share: float | None, digits: int = 1) -> str:
 
 
 def signed_count(change: float | None, unit: str = "") -> str | None:
-    """A change in a count with its sign (for st.metric's arrow); None when there is none."""
+    """A change in a count with its sign (st.metric reads the arrow from it); None when unknown."""
     if change is None or math.isnan(change):
         return None
+    if round(change) == 0:
+        return "0"  # st.metric shows the string "0" grey and without an arrow
     return f"{round(change):+,}{unit}"
 
 
@@ -30,6 +32,8 @@ def signed_points(change: float | None) -> str | None:
     """A change in a share as percentage points with its sign; None when unknown."""
     if change is None or math.isnan(change):
         return None
+    if round(change * 100, 1) == 0:
+        return "0"
     return f"{change * 100:+.1f} 个百分点"
 
 

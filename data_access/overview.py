@@ -8,37 +8,22 @@ previous month.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, exists, func, or_, select
+from sqlalchemy import Connection, func, or_, select
 
 from config.settings import Settings
 from data_access.income import income_alerts_by_township
-from data_access.models import (
-    Assignment,
-    CadreRole,
-    Household,
-    HouseholdType,
-    IncomeRegister,
-    Milestone,
-    RectificationItem,
-    RiskStatus,
-    Township,
-    Visit,
+from data_access.indicators import (
+    household_counts,
+    rectification_progress,
+    register_completeness,
+    visit_coverage,
 )
-from data_access.periods import month_end, next_month, previous_month
+from data_access.models import Milestone, RectificationItem, Township
+from data_access.periods import month_end, previous_month
 from data_access.scope import Scope
-
-
-def _frame(conn: Connection, query, columns: list[str]) -> pd.DataFrame:
-    rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.fillna(0).astype({c: "int64" for c in columns if c != "name"})
-
-
-def _count_when(condition) -> object:
-    return func.sum(case((condition, 1), else_=0))
 
 
 def townships_in_scope(*, conn: Connection, scope: Scope) -> pd.DataFrame:
@@ -46,128 +31,33 @@ def townships_in_scope(*, conn: Connection, scope: Scope) -> pd.DataFrame:
     query = (
         select(Township.id, Township.name).where(scope.covers(Township.id)).order_by(Township.code)
     )
-    return _frame(conn, query, ["township_id", "name"])
-
-
-def household_counts(*, conn: Connection, scope: Scope, month: date) -> pd.DataFrame:
-    """Per township: 脱贫户; 监测户 monitored by the month's end, those whose risk was not
-    cleared by then, and those who entered monitoring in the month.
-
-    Columns: township_id, lifted, monitored, at_risk, newly_monitored.
-    """
-    end = month_end(month)
-    monitored = and_(
-        Household.household_type == HouseholdType.MONITORED,
-        or_(Household.monitored_since.is_(None), Household.monitored_since <= end),
-    )
-    at_risk = and_(
-        monitored,
-        or_(
-            Household.risk_status == RiskStatus.AT_RISK,
-            Household.risk_cleared_on > end,
-        ),
-    )
-    query = (
-        select(
-            Household.township_id,
-            _count_when(Household.household_type == HouseholdType.LIFTED),
-            _count_when(monitored),
-            _count_when(at_risk),
-            _count_when(and_(monitored, Household.monitored_since.between(month, end))),
-        )
-        .where(scope.covers(Household.township_id))
-        .group_by(Household.township_id)
-    )
-    return _frame(conn, query, ["township_id", "lifted", "monitored", "at_risk", "newly_monitored"])
-
-
-def register_completeness(
-    *, conn: Connection, scope: Scope, month: date, grace_days: int
-) -> pd.DataFrame:
-    """Per township: households, and those whose register for ``month`` was entered in time
-    (before the month's end plus ``grace_days``).
-
-    Columns: township_id, households, registered.
-    """
-    deadline = datetime.combine(next_month(month) + timedelta(days=grace_days), time.min)
-    in_time = exists().where(
-        IncomeRegister.household_id == Household.id,
-        IncomeRegister.month == month,
-        IncomeRegister.entered_at < deadline,
-    )
-    query = (
-        select(Household.township_id, func.count(), _count_when(in_time))
-        .where(scope.covers(Household.township_id))
-        .group_by(Household.township_id)
-    )
-    return _frame(conn, query, ["township_id", "households", "registered"])
-
-
-def visit_coverage(*, conn: Connection, scope: Scope, month: date) -> pd.DataFrame:
-    """Per township: households with a 帮扶干部 assigned during ``month``, and those visited in the
-    month by one of their assigned 帮扶干部.
-
-    Columns: township_id, assigned, visited.
-    """
-    end = month_end(month)
-    active = and_(
-        Assignment.household_id == Household.id,
-        Assignment.start_date <= end,
-        or_(Assignment.end_date.is_(None), Assignment.end_date >= month),
-    )
-    visited = exists().where(
-        active,
-        Visit.household_id == Household.id,
-        Visit.cadre_id == Assignment.cadre_id,
-        Visit.role == CadreRole.HELPER,
-        Visit.visit_date.between(month, end),
-    )
-    query = (
-        select(Household.township_id, _count_when(exists().where(active)), _count_when(visited))
-        .where(scope.covers(Household.township_id))
-        .group_by(Household.township_id)
-    )
-    return _frame(conn, query, ["township_id", "assigned", "visited"])
-
-
-def rectification_status(*, conn: Connection, scope: Scope, on: date) -> pd.DataFrame:
-    """Per township, at the end of day ``on``: items found, open (not closed), overdue (open and
-    past the deadline).
-
-    Columns: township_id, found, open, overdue.
-    """
-    item = RectificationItem
-    is_open = or_(item.closed_on.is_(None), item.closed_on > on)
-    query = (
-        select(
-            item.township_id,
-            func.count(),
-            _count_when(is_open),
-            _count_when(and_(is_open, item.deadline < on)),
-        )
-        .where(scope.covers(item.township_id), item.found_on <= on)
-        .group_by(item.township_id)
-    )
-    return _frame(conn, query, ["township_id", "found", "open", "overdue"])
+    return pd.DataFrame(conn.execute(query).all(), columns=["township_id", "name"])
 
 
 def upcoming_milestones(*, conn: Connection, scope: Scope, today: date) -> pd.DataFrame:
-    """Milestones from ``today`` on, with the items in scope due by each and still open today.
+    """Milestones from ``today`` on, each with the items in scope that are due by it and still
+    open today (overdue ones included): what must be closed before the date.
 
-    Columns: name, due_on, days_left, description, due_items, open_items.
+    Columns: name, due_on, days_left, description, open_items.
     """
     item = RectificationItem
-    due = and_(item.deadline <= Milestone.due_on, scope.covers(item.township_id))
-    still_open = and_(due, or_(item.closed_on.is_(None), item.closed_on > today))
-    due_items = select(func.count()).where(due).scalar_subquery()
-    open_items = select(func.count()).where(still_open).scalar_subquery()
+    open_items = (
+        select(func.count())
+        .where(
+            item.deadline <= Milestone.due_on,
+            scope.covers(item.township_id),
+            item.found_on <= today,
+            or_(item.closed_on.is_(None), item.closed_on > today),
+        )
+        .scalar_subquery()
+    )
     query = (
-        select(Milestone.name, Milestone.due_on, Milestone.description, due_items, open_items)
+        select(Milestone.name, Milestone.due_on, Milestone.description, open_items)
         .where(Milestone.due_on >= today)
         .order_by(Milestone.due_on, Milestone.id)
     )
     rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["name", "due_on", "description", "due_items", "open_items"])
+    frame = pd.DataFrame(rows, columns=["name", "due_on", "description", "open_items"])
     frame.insert(2, "days_left", [(row.due_on - today).days for row in rows])
     return frame
 
@@ -224,7 +114,9 @@ def _month_frame(
             conn=conn, scope=scope, month=month, grace_days=settings.registers.grace_days
         ),
         visit_coverage(conn=conn, scope=scope, month=month),
-        rectification_status(conn=conn, scope=scope, on=as_of),
+        rectification_progress(conn=conn, scope=scope, on=as_of)[
+            ["township_id", "open", "overdue"]
+        ],
     ]
     for part in parts:
         frame = frame.merge(part, on="township_id", how="left")

@@ -21,6 +21,11 @@ def test_changes_carry_their_sign_for_the_arrow():
     assert formatting.signed_points(0.012) == "+1.2 个百分点"
 
 
+def test_no_change_reads_as_zero_so_no_arrow_is_drawn():
+    assert formatting.signed_count(0.2, " 户") == "0"
+    assert formatting.signed_points(0.0001) == "0"
+
+
 def test_countdown_urgency_follows_the_configured_thresholds():
     settings = load_settings().rectification
     assert urgency(settings.urgent_days, settings) == "urgent"
@@ -37,12 +42,11 @@ def test_the_countdown_banner_names_each_milestone_and_its_open_items():
             "due_on": [date(2026, 12, 11), date(2027, 1, 8)],
             "days_left": [12, 40],
             "description": ["", ""],
-            "due_items": [30, 0],
             "open_items": [7, 0],
         }
     )
     html = countdown_html(milestones, load_settings().rectification, limit=4)
     assert "还有 12 天" in html
-    assert "未销号 <b>7</b> 项" in html
-    assert "无到期整改事项" in html
+    assert "此前到期未销号 <b>7</b> 项" in html
+    assert "均已销号" in html
     assert "&lt;评估&gt;" in html

@@ -72,7 +72,7 @@ _MISSING = object()
         ("rankings", "yellow_at", 95.0, "rankings.yellow_at"),
         ("rankings", "mode", "podium", "rankings.mode"),
         ("rankings.weights", "visits", "high", "rankings.weights.visits"),
-        ("rankings.targets", "income", 1.5, "rankings.targets.income"),
+        ("rankings.targets", "income_line", 1.5, "rankings.targets.income_line"),
         ("rectification", "warning_days", 3, "rectification.warning_days"),
         ("county", "division_code", "45273", "county.division_code"),
         ("app", "today", "2026-13-01", "app.today"),

@@ -27,14 +27,17 @@ def township_rates_figure(by_township: pd.DataFrame, *, height: int = 420) -> go
             name=label,
             orientation="h",
             marker_color=color,
-            text=[f"{value:.1f}%" if pd.notna(value) else "无数据" for value in ordered[column]],
-            textposition="outside",
             hovertemplate="%{y}<br>" + label + "：%{x:.1f}%<extra></extra>",
         )
     figure.update_layout(
         barmode="group",
-        bargap=0.25,
-        title={"text": "各乡镇收支登记与走访（本月）", "font": {"size": 17}},
+        bargap=0.3,
+        title={"text": "各乡镇收支登记完整率与走访覆盖率（最弱的在上）", "font": {"size": 16}},
     )
-    figure.update_xaxes(range=[0, 112], ticksuffix="%")
-    return apply_theme(figure, height=height)
+    apply_theme(figure, height=height)
+    figure.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},
+        margin={"t": 36, "b": 40},
+    )
+    figure.update_xaxes(range=[0, 101], ticksuffix="%")
+    return figure

@@ -28,9 +28,9 @@ def countdown_html(milestones: pd.DataFrame, settings: RectificationSettings, li
     for row in milestones.head(limit).itertuples():
         color = URGENCY_COLORS[urgency(row.days_left, settings)]
         open_line = (
-            f"到期整改 {row.due_items:,} 项，未销号 <b>{row.open_items:,}</b> 项"
-            if row.due_items
-            else "无到期整改事项"
+            f"此前到期未销号 <b>{row.open_items:,}</b> 项"
+            if row.open_items
+            else "此前到期的整改均已销号"
         )
         cards.append(
             f'<div class="countdown-card" style="border-top:6px solid {color}">'

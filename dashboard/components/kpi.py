@@ -41,12 +41,13 @@ def rate_kpi(label: str, figure: Figure, *, help: str) -> Kpi:
 
 
 def render_kpis(kpis: list[Kpi]) -> None:
-    """One bordered card per figure, side by side; the delta reads '较上月'."""
+    """One bordered card per figure, side by side, with the change since last month."""
     for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
         column.metric(
             kpi.label,
             kpi.value,
-            delta=f"较上月 {kpi.delta}" if kpi.delta else None,
+            delta=kpi.delta,
+            delta_description="较上月" if kpi.delta else None,
             delta_color="inverse" if kpi.rise_is_bad else "normal",
             border=True,
             help=kpi.help,

@@ -10,8 +10,8 @@ from data_access.periods import month_label
 # Tighter top padding so a briefing fits one 1920×1080 screen; no external fonts (offline).
 _BASE_CSS = """
 <style>
-.block-container {padding-top: 1.6rem; padding-bottom: 1rem;}
-[data-testid="stMetricValue"] {font-size: 2.1rem; font-weight: 600;}
+.block-container {padding-top: 2.6rem; padding-bottom: 1rem;}
+[data-testid="stMetricValue"] {font-size: 2.1rem; font-weight: 600; line-height: 1.2;}
 [data-testid="stMetricLabel"] p {font-size: 1rem;}
 .page-stamp {color: #5f6673; font-size: 0.95rem; text-align: right; padding-top: 0.9rem;}
 </style>

@@ -1,0 +1,361 @@
+"""Work indicators aggregated in SQL, per township, village or assisting unit.
+
+Every function returns one row per group that has rows in scope, with a ``<level>_id`` column
+(township_id, village_id or unit_id) and raw counts (numerators and denominators), never shares:
+callers add them up for the county and divide once.
+
+How households map to a unit: the unit of the household's current 帮扶干部 (the households the unit
+is responsible for). Villages map to units through 定点帮扶 (unit_villages).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+import pandas as pd
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+
+from config.settings import IncomeSettings
+from data_access.income import household_income_query
+from data_access.models import (
+    Assignment,
+    Cadre,
+    CadreRole,
+    Circular,
+    CircularColor,
+    Household,
+    HouseholdType,
+    IncomeRegister,
+    Meeting,
+    MeetingLevel,
+    RectificationItem,
+    RiskStatus,
+    UnitVillage,
+    Village,
+    Visit,
+)
+from data_access.periods import month_end, next_month, year_start
+from data_access.scope import Scope
+
+
+class Level(StrEnum):
+    TOWNSHIP = "township"
+    VILLAGE = "village"
+    UNIT = "unit"
+
+    @property
+    def key(self) -> str:
+        return f"{self.value}_id"
+
+
+def count_when(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def read_frame(conn: Connection, query: Select, columns: list[str]) -> pd.DataFrame:
+    """Rows of ``query`` as integer columns (the first is the group id)."""
+    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    return frame.fillna(0).astype("int64")
+
+
+def _current_assignment(household_id: ColumnElement[int], day: date) -> ColumnElement[bool]:
+    return and_(
+        Assignment.household_id == household_id,
+        Assignment.start_date <= day,
+        or_(Assignment.end_date.is_(None), Assignment.end_date >= day),
+    )
+
+
+def household_groups(level: Level, month: date) -> tuple[FromClause, ColumnElement[int]]:
+    """Households joined to their group at the month's end, and the group column."""
+    if level is Level.TOWNSHIP:
+        return Household.__table__, Household.township_id
+    if level is Level.VILLAGE:
+        return Household.__table__, Household.village_id
+    joined = Household.__table__.join(
+        Assignment, _current_assignment(Household.id, month_end(month))
+    ).join(Cadre, Cadre.id == Assignment.cadre_id)
+    return joined, Cadre.unit_id
+
+
+def village_groups(level: Level) -> tuple[FromClause, ColumnElement[int]]:
+    """Villages joined to their group, and the group column."""
+    if level is Level.TOWNSHIP:
+        return Village.__table__, Village.township_id
+    if level is Level.VILLAGE:
+        return Village.__table__, Village.id
+    return Village.__table__.join(UnitVillage, UnitVillage.village_id == Village.id), (
+        UnitVillage.unit_id
+    )
+
+
+def _per_household(
+    level: Level, scope: Scope, month: date, *measures: ColumnElement[int]
+) -> Select:
+    source, group = household_groups(level, month)
+    return (
+        select(group, *measures)
+        .select_from(source)
+        .where(scope.covers(Household.township_id), group.is_not(None))
+        .group_by(group)
+    )
+
+
+def household_counts(
+    *, conn: Connection, scope: Scope, month: date, level: Level = Level.TOWNSHIP
+) -> pd.DataFrame:
+    """脱贫户 and 监测户 as they stood at the month's end: 监测户 monitored by then, those whose
+    risk was not cleared by then, and those who entered monitoring in the month.
+
+    Columns: <level>_id, lifted, monitored, at_risk, newly_monitored.
+    """
+    end = month_end(month)
+    monitored = and_(
+        Household.household_type == HouseholdType.MONITORED,
+        or_(Household.monitored_since.is_(None), Household.monitored_since <= end),
+    )
+    at_risk = and_(
+        monitored,
+        or_(Household.risk_status == RiskStatus.AT_RISK, Household.risk_cleared_on > end),
+    )
+    # A 脱贫户 that entered monitoring after the month was still a 脱贫户 at its end.
+    lifted = or_(
+        Household.household_type == HouseholdType.LIFTED,
+        and_(
+            Household.household_type == HouseholdType.MONITORED,
+            Household.monitored_since > end,
+            Household.lifted_year.is_not(None),
+        ),
+    )
+    query = _per_household(
+        level,
+        scope,
+        month,
+        count_when(lifted),
+        count_when(monitored),
+        count_when(at_risk),
+        count_when(and_(monitored, Household.monitored_since.between(month, end))),
+    )
+    return read_frame(conn, query, [level.key, "lifted", "monitored", "at_risk", "newly_monitored"])
+
+
+def register_completeness(
+    *, conn: Connection, scope: Scope, month: date, grace_days: int, level: Level = Level.TOWNSHIP
+) -> pd.DataFrame:
+    """Households, and those whose register for ``month`` was entered in time (before the month's
+    end plus ``grace_days``).
+
+    Columns: <level>_id, households, registered.
+    """
+    deadline = datetime.combine(next_month(month) + timedelta(days=grace_days), time.min)
+    in_time = exists().where(
+        IncomeRegister.household_id == Household.id,
+        IncomeRegister.month == month,
+        IncomeRegister.entered_at < deadline,
+    )
+    query = _per_household(level, scope, month, func.count(), count_when(in_time))
+    return read_frame(conn, query, [level.key, "households", "registered"])
+
+
+def visit_coverage(
+    *, conn: Connection, scope: Scope, month: date, level: Level = Level.TOWNSHIP
+) -> pd.DataFrame:
+    """Households with a 帮扶干部 assigned during ``month``, and those visited in the month by
+    one of their assigned 帮扶干部.
+
+    Columns: <level>_id, assigned, visited.
+    """
+    end = month_end(month)
+    assigned = (
+        select(Assignment.cadre_id)
+        .where(
+            Assignment.household_id == Household.id,
+            Assignment.start_date <= end,
+            or_(Assignment.end_date.is_(None), Assignment.end_date >= month),
+        )
+        .correlate(Household)
+    )
+    visited = exists().where(
+        Visit.household_id == Household.id,
+        Visit.role == CadreRole.HELPER,
+        Visit.visit_date.between(month, end),
+        Visit.cadre_id.in_(assigned),
+    )
+    query = _per_household(level, scope, month, count_when(exists(assigned)), count_when(visited))
+    return read_frame(conn, query, [level.key, "assigned", "visited"])
+
+
+def tour_completion(
+    *,
+    conn: Connection,
+    scope: Scope,
+    month: date,
+    village_roles: tuple[str, ...],
+    township_roles: tuple[str, ...],
+    level: Level = Level.TOWNSHIP,
+) -> pd.DataFrame:
+    """遍访 this year to the month's end: every (household, duty holder) pair the duty requires —
+    each village-team cadre of the household's village, each leader of its township — and the
+    pairs where that cadre has visited that household.
+
+    Columns: <level>_id, tour_required, tour_done.
+    """
+    start, end = year_start(month), month_end(month)
+    source, group = household_groups(level, month)
+    holders = union_all(
+        select(Household.id.label("household_id"), Cadre.id.label("cadre_id"))
+        .join(Cadre, Cadre.village_id == Household.village_id)
+        .where(Cadre.role.in_(village_roles), Cadre.active.is_(True)),
+        select(Household.id.label("household_id"), Cadre.id.label("cadre_id"))
+        .join(Cadre, Cadre.township_id == Household.township_id)
+        .where(Cadre.role.in_(township_roles), Cadre.active.is_(True)),
+    ).subquery("holders")
+    done = exists().where(
+        Visit.household_id == holders.c.household_id,
+        Visit.cadre_id == holders.c.cadre_id,
+        Visit.visit_date.between(start, end),
+    )
+    query = (
+        select(group, func.count(), count_when(done))
+        .select_from(source.join(holders, holders.c.household_id == Household.id))
+        .where(scope.covers(Household.township_id), group.is_not(None))
+        .group_by(group)
+    )
+    return read_frame(conn, query, [level.key, "tour_required", "tour_done"])
+
+
+def income_standing(
+    *,
+    conn: Connection,
+    scope: Scope,
+    month: date,
+    settings: IncomeSettings,
+    level: Level = Level.TOWNSHIP,
+) -> pd.DataFrame:
+    """Households with a projection for the year, those at or above the monitoring line, those
+    with last year's income known, and those not lower than last year.
+
+    Columns: <level>_id, income_known, above_line, growth_known, not_lower.
+    """
+    incomes = household_income_query(scope=scope, month=month, settings=settings).subquery()
+    per_capita, last_year = incomes.c.projected_per_capita, incomes.c.last_year_per_capita
+    comparable = and_(per_capita.is_not(None), last_year.is_not(None))
+    if level is Level.UNIT:
+        source = incomes.join(
+            Assignment, _current_assignment(incomes.c.household_id, month_end(month))
+        )
+        source = source.join(Cadre, Cadre.id == Assignment.cadre_id)
+        group = Cadre.unit_id
+    else:
+        source, group = incomes, incomes.c[level.key]
+    query = (
+        select(
+            group,
+            count_when(per_capita.is_not(None)),
+            count_when(per_capita >= literal(settings.line_for(month.year))),
+            count_when(comparable),
+            count_when(and_(comparable, per_capita >= last_year)),
+        )
+        .select_from(source)
+        .where(group.is_not(None))
+        .group_by(group)
+    )
+    return read_frame(
+        conn, query, [level.key, "income_known", "above_line", "growth_known", "not_lower"]
+    )
+
+
+def meeting_compliance(
+    *, conn: Connection, scope: Scope, month: date, level: Level = Level.TOWNSHIP
+) -> pd.DataFrame:
+    """Villages, and those that held the month's 专题研究会 with a written record.
+
+    Columns: <level>_id, villages, meetings_recorded.
+    """
+    source, group = village_groups(level)
+    recorded = exists().where(
+        Meeting.village_id == Village.id,
+        Meeting.level == MeetingLevel.VILLAGE,
+        Meeting.month == month,
+        Meeting.has_record.is_(True),
+    )
+    query = (
+        select(group, func.count(), count_when(recorded))
+        .select_from(source)
+        .where(scope.covers(Village.township_id))
+        .group_by(group)
+    )
+    return read_frame(conn, query, [level.key, "villages", "meetings_recorded"])
+
+
+def rectification_progress(
+    *, conn: Connection, scope: Scope, on: date, level: Level = Level.TOWNSHIP
+) -> pd.DataFrame:
+    """At the end of day ``on``: items found, open, overdue (open past the deadline), and of the
+    items due this year by ``on``, those closed by the deadline.
+
+    Columns: <level>_id, found, open, overdue, due, closed_on_time.
+    """
+    item = RectificationItem
+    group = {
+        Level.TOWNSHIP: item.township_id,
+        Level.VILLAGE: item.village_id,
+        Level.UNIT: item.unit_id,
+    }[level]
+    is_open = or_(item.closed_on.is_(None), item.closed_on > on)
+    due = item.deadline.between(year_start(on), on)
+    query = (
+        select(
+            group,
+            func.count(),
+            count_when(is_open),
+            count_when(and_(is_open, item.deadline < on)),
+            count_when(due),
+            count_when(and_(due, item.closed_on <= item.deadline)),
+        )
+        .where(scope.covers(item.township_id), item.found_on <= on, group.is_not(None))
+        .group_by(group)
+    )
+    return read_frame(conn, query, [level.key, "found", "open", "overdue", "due", "closed_on_time"])
+
+
+def circular_counts(
+    *, conn: Connection, scope: Scope, on: date, level: Level = Level.TOWNSHIP
+) -> pd.DataFrame:
+    """红榜 and 黑榜 circulars of the year up to ``on``.
+
+    Units are named by circulars county-wide; a township scope still sees the unit counts,
+    since circulars are published. Villages are never named: the frame is empty.
+
+    Columns: <level>_id, red_circulars, black_circulars.
+    """
+    columns = [level.key, "red_circulars", "black_circulars"]
+    if level is Level.VILLAGE:
+        return pd.DataFrame(columns=columns, dtype="int64")
+    group = Circular.township_id if level is Level.TOWNSHIP else Circular.unit_id
+    query = (
+        select(
+            group,
+            count_when(Circular.color == CircularColor.RED),
+            count_when(Circular.color == CircularColor.BLACK),
+        )
+        .where(Circular.issued_on.between(year_start(on), on), group.is_not(None))
+        .group_by(group)
+    )
+    if level is Level.TOWNSHIP:
+        query = query.where(scope.covers(Circular.township_id))
+    return read_frame(conn, query, columns)
