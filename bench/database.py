@@ -1,0 +1,86 @@
+"""Building the demo database and measuring it: seed time, size on disk, rows per table."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import MetaData, func, select
+from sqlalchemy.engine import make_url
+
+from bench.environment import PROJECT_ROOT
+from data_access.db import make_engine
+
+
+class SeedError(RuntimeError):
+    """``python -m data_access seed-demo`` failed."""
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    seconds: float
+    peak_rss_kib: int
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def seed_demo(
+    *, database_url: str, config: Path, scale: float, seed: int, as_of: date
+) -> SeedResult:
+    """Seed through the CLI users run, in a child process, so the seeder's memory is measured on
+    its own and does not count towards the page rendering's peak RSS.
+
+    Raises SeedError with the command's output when it fails.
+    """
+    command = [sys.executable, "-m", "data_access", "seed-demo"]
+    command += ["--scale", str(scale), "--seed", str(seed), "--as-of", as_of.isoformat()]
+    env = {**os.environ, "DASHBOARD_DB_URL": database_url, "DASHBOARD_CONFIG": str(config)}
+    started = time.perf_counter()
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SeedError(f"{' '.join(command)} exited with {result.returncode}:\n{result.stderr}")
+    # Only one child has run so far, so the children's maximum is the seeder's.
+    return SeedResult(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+
+
+def database_size(database_url: str) -> int:
+    """Bytes the database takes: the SQLite file with its WAL, or PostgreSQL's database size."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        main = Path(url.database or "")
+        files = [main, main.with_name(main.name + "-wal")]
+        return sum(path.stat().st_size for path in files if path.exists())
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one()
+    finally:
+        engine.dispose()
+
+
+def table_row_counts(database_url: str) -> dict[str, int]:
+    """Rows in every table of the schema (Alembic's bookkeeping aside), largest first."""
+    engine = make_engine(database_url)
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine)
+        with engine.connect() as conn:
+            counts = {
+                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in metadata.tables.items()
+                if name != "alembic_version"
+            }
+    finally:
+        engine.dispose()
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
