@@ -6,9 +6,12 @@ from dashboard import formatting
 from dashboard.charts.overview import township_rates_figure
 from dashboard.components.countdown import render_countdown
 from dashboard.components.kpi import count_kpi, rate_kpi, render_kpis
-from dashboard.components.layout import page_header
+from dashboard.components.layout import page_header, row_height
 from dashboard.context import current_view
 from data_access.overview import briefing
+
+# As many townships as fit beside the chart without scrolling on a 1080-pixel screen.
+ATTENTION_ROWS = 10
 
 view = current_view()
 settings = view.settings
@@ -96,13 +99,16 @@ chart_column.plotly_chart(
     config={"displayModeBar": False},
     key="township-rates",
 )
-behind = brief.by_township.sort_values(["overdue", "below_line", "fell"], ascending=False)
-table_column.markdown("**需要关注的乡镇**（按逾期整改排序）")
+attention = brief.by_township.sort_values(["overdue", "below_line", "fell"], ascending=False)
+shown = attention.head(ATTENTION_ROWS)
+table_column.markdown(
+    f"**需要关注的乡镇**（逾期整改最多的 {len(shown)} 个，共 {len(attention)} 个乡镇）"
+)
 table_column.dataframe(
-    behind[["name", "overdue", "open", "below_line", "fell"]],
+    shown[["name", "overdue", "open", "below_line", "fell"]],
     hide_index=True,
     width="stretch",
-    height=380,
+    height=row_height(len(shown)),
     column_config={
         "name": "乡镇",
         "overdue": st.column_config.NumberColumn("逾期整改", format="%d"),

@@ -5,7 +5,13 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-COLORS = {"primary": "#b71c1c", "secondary": "#1565c0", "muted": "#9aa0a6", "good": "#2e7d32"}
+COLORS = {
+    "primary": "#b71c1c",
+    "secondary": "#1565c0",
+    "teal": "#00897b",
+    "muted": "#9aa0a6",
+    "good": "#2e7d32",
+}
 
 
 def apply_theme(figure: go.Figure, *, height: int) -> go.Figure:

@@ -38,6 +38,11 @@ def page_header(view: ViewContext, title: str) -> None:
     )
 
 
+def row_height(rows: int) -> int:
+    """Pixel height of an st.dataframe showing ``rows`` rows and its header without scrolling."""
+    return (rows + 1) * 35 + 3
+
+
 def render_error_page(headline: str, detail: str) -> None:
     """A clear Chinese message instead of a traceback."""
     st.title("衔接督导看板", anchor=False)
