@@ -40,7 +40,7 @@ def render_once(spec: PageSpec) -> float:
     """
     app = AppTest.from_file(str(APP_SCRIPT), default_timeout=RUN_TIMEOUT_S)
     if not spec.default:
-        app.switch_page(spec.file)
+        app.switch_page(str(spec.path))
     started = time.perf_counter()
     app.run()
     seconds = time.perf_counter() - started

@@ -18,7 +18,7 @@ from dashboard.data import engine_for
 from dashboard.navigation import PAGES
 from data_access.overview import townships_in_scope
 from data_access.periods import default_period, month_label
-from data_access.scope import county_scope
+from data_access.scope import Scope, county_scope
 from data_access.status import data_status
 
 logger = logging.getLogger("dashboard")
@@ -94,6 +94,7 @@ def build_view() -> ViewContext | None:
         settings=settings,
         database_url=settings.database_url,
         scope=scope.narrowed(chosen or None),
+        published_scope=Scope(scope.township_ids, personal_data=False),
         month=month,
         today=today,
         data_version=status.version,

@@ -25,7 +25,10 @@ _SESSION_KEY = "_view_context"
 class ViewContext:
     settings: Settings
     database_url: str
+    # What the viewer may read, narrowed by the sidebar's township filter.
     scope: Scope
+    # All townships without personal data: for figures the county publishes (rankings).
+    published_scope: Scope
     month: date
     today: date
     data_version: int

@@ -39,3 +39,12 @@ def signed_points(change: float | None) -> str | None:
 
 def yuan(value: float) -> str:
     return f"{value:,.0f} 元"
+
+
+def rank_change(change: float | None) -> str:
+    """↑2 (moved up two places), ↓1, — (unchanged) or 新 (not ranked last month)."""
+    if change is None or math.isnan(change):
+        return "新"
+    if change == 0:
+        return "—"
+    return f"↑{int(change)}" if change > 0 else f"↓{int(-change)}"

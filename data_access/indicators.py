@@ -26,10 +26,9 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union_all,
 )
 
-from config.settings import IncomeSettings
+from config.settings import IncomeSettings, Settings
 from data_access.income import household_income_query
 from data_access.models import (
     Assignment,
@@ -209,29 +208,59 @@ def tour_completion(
     level: Level = Level.TOWNSHIP,
 ) -> pd.DataFrame:
     """遍访 this year to the month's end: every (household, duty holder) pair the duty requires —
-    each village-team cadre of the household's village, each leader of its township — and the
-    pairs where that cadre has visited that household.
+    each active village-team cadre of the household's village, each active leader of its
+    township — and the pairs where that cadre has visited that household.
 
     Columns: <level>_id, tour_required, tour_done.
     """
     start, end = year_start(month), month_end(month)
     source, group = household_groups(level, month)
-    holders = union_all(
-        select(Household.id.label("household_id"), Cadre.id.label("cadre_id"))
-        .join(Cadre, Cadre.village_id == Household.village_id)
-        .where(Cadre.role.in_(village_roles), Cadre.active.is_(True)),
-        select(Household.id.label("household_id"), Cadre.id.label("cadre_id"))
-        .join(Cadre, Cadre.township_id == Household.township_id)
-        .where(Cadre.role.in_(township_roles), Cadre.active.is_(True)),
-    ).subquery("holders")
-    done = exists().where(
-        Visit.household_id == holders.c.household_id,
-        Visit.cadre_id == holders.c.cadre_id,
-        Visit.visit_date.between(start, end),
+    village_holders = (
+        select(Cadre.village_id, func.count().label("holders"))
+        .where(Cadre.role.in_(village_roles), Cadre.active.is_(True))
+        .group_by(Cadre.village_id)
+        .subquery("village_holders")
+    )
+    township_holders = (
+        select(Cadre.township_id, func.count().label("holders"))
+        .where(Cadre.role.in_(township_roles), Cadre.active.is_(True))
+        .group_by(Cadre.township_id)
+        .subquery("township_holders")
+    )
+    # Distinct (household, cadre) pairs visited this year by a holder of the household's duty.
+    holder = or_(
+        and_(Cadre.role.in_(village_roles), Cadre.village_id == Household.village_id),
+        and_(Cadre.role.in_(township_roles), Cadre.township_id == Household.township_id),
+    )
+    done_pairs = (
+        select(Visit.household_id, Visit.cadre_id)
+        .join(Cadre, Cadre.id == Visit.cadre_id)
+        .join(Household, Household.id == Visit.household_id)
+        .where(
+            Visit.visit_date.between(start, end),
+            Visit.role.in_(village_roles + township_roles),
+            Cadre.active.is_(True),
+            holder,
+            scope.covers(Household.township_id),
+        )
+        .distinct()
+        .subquery("done_pairs")
+    )
+    done = (
+        select(done_pairs.c.household_id, func.count().label("done"))
+        .group_by(done_pairs.c.household_id)
+        .subquery("done")
+    )
+    required = func.coalesce(village_holders.c.holders, 0) + func.coalesce(
+        township_holders.c.holders, 0
     )
     query = (
-        select(group, func.count(), count_when(done))
-        .select_from(source.join(holders, holders.c.household_id == Household.id))
+        select(group, func.sum(required), func.sum(func.coalesce(done.c.done, 0)))
+        .select_from(
+            source.outerjoin(village_holders, village_holders.c.village_id == Household.village_id)
+            .outerjoin(township_holders, township_holders.c.township_id == Household.township_id)
+            .outerjoin(done, done.c.household_id == Household.id)
+        )
         .where(scope.covers(Household.township_id), group.is_not(None))
         .group_by(group)
     )
@@ -359,3 +388,63 @@ def circular_counts(
     if level is Level.TOWNSHIP:
         query = query.where(scope.covers(Circular.township_id))
     return read_frame(conn, query, columns)
+
+
+COUNT_COLUMNS = (
+    "households",
+    "registered",
+    "assigned",
+    "visited",
+    "tour_required",
+    "tour_done",
+    "found",
+    "open",
+    "overdue",
+    "due",
+    "closed_on_time",
+    "income_known",
+    "above_line",
+    "growth_known",
+    "not_lower",
+    "villages",
+    "meetings_recorded",
+    "red_circulars",
+    "black_circulars",
+)
+
+
+def all_indicator_counts(
+    *, conn: Connection, scope: Scope, month: date, settings: Settings, level: Level
+) -> pd.DataFrame:
+    """Every indicator's raw counts for ``month``, one row per group with any data.
+
+    Columns: <level>_id and COUNT_COLUMNS (0 where a group has no rows of that kind).
+    """
+    end = month_end(month)
+    parts = [
+        register_completeness(
+            conn=conn,
+            scope=scope,
+            month=month,
+            grace_days=settings.registers.grace_days,
+            level=level,
+        ),
+        visit_coverage(conn=conn, scope=scope, month=month, level=level),
+        tour_completion(
+            conn=conn,
+            scope=scope,
+            month=month,
+            village_roles=settings.visits.village_tour_roles,
+            township_roles=settings.visits.township_tour_roles,
+            level=level,
+        ),
+        rectification_progress(conn=conn, scope=scope, on=end, level=level),
+        income_standing(conn=conn, scope=scope, month=month, settings=settings.income, level=level),
+        meeting_compliance(conn=conn, scope=scope, month=month, level=level),
+        circular_counts(conn=conn, scope=scope, on=end, level=level),
+    ]
+    table = parts[0]
+    for part in parts[1:]:
+        table = table.merge(part, on=level.key, how="outer")
+    table = table.fillna(0).astype("int64")
+    return table[[level.key, *COUNT_COLUMNS]]

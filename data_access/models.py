@@ -566,3 +566,21 @@ class MetaKey(StrEnum):
     DATA_AS_OF = "data_as_of"
     DEMO_SEED = "demo_seed"
     DEMO_SCALE = "demo_scale"
+
+
+class IndicatorSnapshot(Base):
+    """Raw indicator counts of one township or unit for one month, computed once per data version.
+
+    A cache that lives in the database, so it is shared by every app process: rankings and their
+    12-month trends read it instead of re-aggregating months of registers and visits. Rows of an
+    older data version are stale by definition and are deleted when new ones are written.
+    """
+
+    __tablename__ = "indicator_snapshots"
+
+    data_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Raw counts as returned by data_access.rankings.indicator_table, by column name.
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)

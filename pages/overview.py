@@ -5,10 +5,12 @@ import streamlit as st
 from dashboard import formatting
 from dashboard.charts.overview import township_rates_figure
 from dashboard.components.countdown import render_countdown
+from dashboard.components.honour_roll import render_placements
 from dashboard.components.kpi import count_kpi, rate_kpi, render_kpis
 from dashboard.components.layout import page_header, row_height
 from dashboard.context import current_view
 from data_access.overview import briefing
+from data_access.rankings import Level, ranking
 
 # As many townships as fit beside the chart without scrolling on a 1080-pixel screen.
 ATTENTION_ROWS = 10
@@ -91,6 +93,15 @@ render_kpis(
         ),
     ]
 )
+
+townships = view.fetch(
+    ranking,
+    scope=view.published_scope,
+    month=view.month,
+    settings=settings,
+    level=Level.TOWNSHIP,
+)
+render_placements(townships, mode=settings.rankings.mode)
 
 chart_column, table_column = st.columns([3, 2])
 chart_column.plotly_chart(

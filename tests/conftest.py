@@ -45,6 +45,15 @@ def _seed(engine: Engine, settings: Settings) -> Engine:
 
 
 @pytest.fixture(scope="session")
+def demo_weak_township_codes(demo_sqlite) -> frozenset[str]:
+    """The townships the generator made weak (the same for every database: same seed)."""
+    from data_access.demo.county import build_county
+
+    county = build_county(seed=DEMO_SEED, scale=DEMO_SCALE, as_of=AS_OF, settings=load_settings())
+    return frozenset(county.weak_township_codes)
+
+
+@pytest.fixture(scope="session")
 def demo_sqlite_path(tmp_path_factory, settings) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     engine = _seed(make_engine(f"sqlite:///{path}"), settings)

@@ -30,7 +30,7 @@ def test_every_page_is_named_in_a_test():
 
 def test_pages_hold_no_sql_and_read_no_files():
     forbidden = re.compile(
-        r"sqlalchemy|read_sql|\.execute\(|\bSELECT\b|select\(|open\(|pd\.read_|import sqlite3"
+        r"sqlalchemy|read_sql|\.execute\(|\bSELECT\b|\bselect\(|\bopen\(|pd\.read_|import sqlite3"
     )
     offenders = {
         f: forbidden.findall((PROJECT_ROOT / f).read_text(encoding="utf-8")) for f in PAGE_FILES

@@ -25,7 +25,7 @@ def demo_app_env(monkeypatch, demo_sqlite_path: Path, test_config_path: Path) ->
 def run(spec: PageSpec | None = None) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=60)
     if spec is not None and not spec.default:
-        app.switch_page(spec.file)
+        app.switch_page(str(spec.path))
     return app.run()
 
 

@@ -1,0 +1,68 @@
+"""红榜 and 黑榜 panels, large enough to project."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+import streamlit as st
+
+PANEL_STYLE = (
+    "<style>"
+    ".roll{border-radius:8px;padding:10px 18px 12px 18px;height:100%}"
+    ".roll h3{margin:0 0 6px 0;font-size:1.45rem}"
+    ".roll-row{display:flex;align-items:baseline;gap:14px;padding:5px 0;"
+    "border-top:1px solid rgba(0,0,0,.08)}"
+    ".roll-rank{font-size:1.3rem;font-weight:700;width:2.2em}"
+    ".roll-name{font-size:1.55rem;font-weight:700;min-width:5.5em}"
+    ".roll-score{font-size:1.3rem;font-weight:600;min-width:4.2em}"
+    ".roll-reason{font-size:1rem;color:#3c4250}"
+    "</style>"
+)
+TONES = {"红榜": ("#fdecea", "#b71c1c"), "黑榜": ("#eceff1", "#212121")}
+
+
+def roll_html(title: str, rows: pd.DataFrame) -> str:
+    """One panel; ``rows`` has rank, name, composite and reason columns."""
+    background, ink = TONES[title]
+    items = "".join(
+        f'<div class="roll-row"><span class="roll-rank" style="color:{ink}">{row.rank}</span>'
+        f'<span class="roll-name">{escape(str(row.name))}</span>'
+        f'<span class="roll-score">{row.composite:.1f} 分</span>'
+        f'<span class="roll-reason">{escape(row.reason)}</span></div>'
+        for row in rows.itertuples()
+    )
+    return (
+        f'<div class="roll" style="background:{background}" data-testid="roll-{title}">'
+        f'<h3 style="color:{ink}">{title}</h3>{items}</div>'
+    )
+
+
+def render_rolls(red: pd.DataFrame, black: pd.DataFrame) -> None:
+    left, right = st.columns(2)
+    left.html(PANEL_STYLE + roll_html("红榜", red))
+    right.html(PANEL_STYLE + roll_html("黑榜", black))
+
+
+def placements_html(ranked: pd.DataFrame, *, mode: str) -> str:
+    """One line naming the townships on each list (or under each light), best first."""
+    if mode == "traffic_light":
+        groups = [("绿灯", "#2e7d32", "绿"), ("黄灯", "#ef6c00", "黄"), ("红灯", "#c62828", "红")]
+    else:
+        groups = [("红榜", "#b71c1c", "红榜"), ("黑榜", "#212121", "黑榜")]
+    parts = []
+    for title, color, placement in groups:
+        names = ranked[ranked["placement"] == placement]["name"]
+        if placement == "黑榜":
+            names = names.iloc[::-1]
+        listed = "、".join(escape(name) for name in names) or "无"
+        parts.append(f'<span style="color:{color};font-weight:700">{title}</span>　{listed}')
+    return (
+        '<div data-testid="placements" style="font-size:1.15rem;margin:2px 0 6px 0">'
+        + "　　".join(parts)
+        + '　<a href="./rankings" target="_self" style="font-size:.95rem">查看红黑榜 →</a></div>'
+    )
+
+
+def render_placements(ranked: pd.DataFrame, *, mode: str) -> None:
+    st.html(placements_html(ranked, mode=mode))

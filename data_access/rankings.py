@@ -1,0 +1,294 @@
+"""The 红黑榜: townships, villages (drill-down) and assisting units scored and ranked for a month.
+
+The raw counts come from data_access/indicators.py (SQL), the arithmetic from
+data_access/scoring.py (pure); this module joins the two and adds the names, the change of rank
+since last month and the 红榜/黑榜 placement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from config.settings import INDICATORS, Settings
+from data_access.indicators import COUNT_COLUMNS, Level, all_indicator_counts
+from data_access.models import AssistingUnit, Circular, Township, Village
+from data_access.periods import previous_month
+from data_access.scope import Scope
+from data_access.scoring import (
+    TIE_BREAK_RULE,
+    ScoringRules,
+    composite_scores,
+    indicator_scores,
+    rank_entities,
+    red_black_lists,
+    traffic_light,
+)
+from data_access.snapshots import SNAPSHOT_LEVELS, indicator_counts
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    numerator: str
+    denominator: str
+    explanation: str
+
+
+INDICATOR_DEFINITIONS: tuple[Indicator, ...] = (
+    Indicator(
+        "registers",
+        "收支登记完整率",
+        "registered",
+        "households",
+        "本月收支在月底前录入 APP 的户数 ÷ 脱贫户（含监测户）总户数",
+    ),
+    Indicator(
+        "visits",
+        "走访覆盖率",
+        "visited",
+        "assigned",
+        "本月被其帮扶干部入户走访的户数 ÷ 有帮扶干部的户数",
+    ),
+    Indicator(
+        "tours",
+        "遍访完成率",
+        "tour_done",
+        "tour_required",
+        "年初至月底，第一书记、工作队员、村支书及乡镇党委书记、乡镇长已走访的“户×责任人”"
+        " ÷ 应走访的“户×责任人”；目标按已过月份折算",
+    ),
+    Indicator(
+        "rectification",
+        "整改按期完成率",
+        "closed_on_time",
+        "due",
+        "今年到期（截至月底）的整改问题中按期销号的比例",
+    ),
+    Indicator(
+        "income_line",
+        "收入达线率",
+        "above_line",
+        "income_known",
+        "推算全年人均纯收入不低于当年监测收入标准的户数 ÷ 有收入数据的户数",
+    ),
+    Indicator(
+        "income_growth",
+        "收入增长率",
+        "not_lower",
+        "growth_known",
+        "推算全年人均纯收入不低于上年的户数 ÷ 上年收入已知的户数",
+    ),
+    Indicator(
+        "meetings",
+        "专题会召开率",
+        "meetings_recorded",
+        "villages",
+        "本月召开防返贫动态监测专题研究会并有会议记录的村 ÷ 村总数",
+    ),
+)
+INDICATOR_BY_KEY = {indicator.key: indicator for indicator in INDICATOR_DEFINITIONS}
+assert tuple(INDICATOR_BY_KEY) == INDICATORS, "indicators and settings must list the same keys"
+
+
+def scoring_rules(settings: Settings, month: date) -> ScoringRules:
+    """The configured rules; the 遍访 target is prorated by the months of the year elapsed."""
+    targets = dict(settings.rankings.targets)
+    targets["tours"] = targets["tours"] * month.month / 12
+    return ScoringRules(
+        weights=settings.rankings.weights,
+        targets=targets,
+        red_circular_points=settings.rankings.red_circular_points,
+        black_circular_points=settings.rankings.black_circular_points,
+    )
+
+
+def _entities(conn: Connection, scope: Scope, level: Level) -> pd.DataFrame:
+    """Columns: <level>_id, code, name, township (the township's name for villages)."""
+    if level is Level.TOWNSHIP:
+        query = select(Township.id, Township.code, Township.name, Township.name).where(
+            scope.covers(Township.id)
+        )
+    elif level is Level.VILLAGE:
+        query = (
+            select(Village.id, Village.code, Village.name, Township.name)
+            .join(Township, Township.id == Village.township_id)
+            .where(scope.covers(Village.township_id))
+        )
+    else:
+        query = select(AssistingUnit.id, AssistingUnit.name, AssistingUnit.name, AssistingUnit.kind)
+    return pd.DataFrame(conn.execute(query).all(), columns=[level.key, "code", "name", "township"])
+
+
+def indicator_table(
+    *, conn: Connection, scope: Scope, month: date, settings: Settings, level: Level
+) -> pd.DataFrame:
+    """One row per township, village or unit with its name, the raw counts of every indicator
+    (``<key>_num``/``<key>_den``), the overdue items and the year's circulars.
+
+    Townships and units come from the snapshot of the month (see snapshots.py); villages, only
+    ever shown one township at a time, are aggregated live.
+    """
+    if level in SNAPSHOT_LEVELS:
+        counts = indicator_counts(conn=conn, month=month, settings=settings, level=level)
+    else:
+        counts = all_indicator_counts(
+            conn=conn, scope=scope, month=month, settings=settings, level=level
+        )
+    table = _entities(conn, scope, level).merge(counts, on=level.key, how="left")
+    table[list(COUNT_COLUMNS)] = table[list(COUNT_COLUMNS)].fillna(0).astype("int64")
+    for indicator in INDICATOR_DEFINITIONS:
+        table[f"{indicator.key}_num"] = table[indicator.numerator]
+        table[f"{indicator.key}_den"] = table[indicator.denominator]
+    if level is Level.UNIT:
+        # A unit with no households, villages, items or circulars in scope has nothing to rank.
+        has_work = table[[*(f"{key}_den" for key in INDICATORS), "found"]].sum(axis=1) > 0
+        table = table[has_work | (table["red_circulars"] + table["black_circulars"] > 0)]
+    return table.reset_index(drop=True)
+
+
+def ranking(
+    *, conn: Connection, scope: Scope, month: date, settings: Settings, level: Level
+) -> pd.DataFrame:
+    """The month's ranking: raw counts, rates, scores, contributions, composite, rank, the change
+    of rank since last month (positive = moved up), and placement.
+
+    ``placement`` is 红榜/黑榜/"" in red_black mode, or 绿/黄/红 in traffic_light mode.
+    """
+    current = _scored(conn, scope, month, settings, level)
+    before = _scored(conn, scope, previous_month(month), settings, level)[[level.key, "rank"]]
+    current = current.merge(
+        before.rename(columns={"rank": "previous_rank"}), on=level.key, how="left"
+    )
+    current["rank_change"] = current["previous_rank"] - current["rank"]
+    current["placement"] = placements(current, settings)
+    return current
+
+
+def _scored(
+    conn: Connection, scope: Scope, month: date, settings: Settings, level: Level
+) -> pd.DataFrame:
+    rules = scoring_rules(settings, month)
+    table = indicator_table(conn=conn, scope=scope, month=month, settings=settings, level=level)
+    scored = composite_scores(indicator_scores(table, INDICATORS, rules), INDICATORS, rules)
+    return rank_entities(scored)
+
+
+def placements(ranked: pd.DataFrame, settings: Settings) -> list[str]:
+    """红榜/黑榜 (top and bottom list_size) or traffic lights, by the configured mode."""
+    if settings.rankings.mode == "traffic_light":
+        lights = {"green": "绿", "yellow": "黄", "red": "红"}
+        return [
+            lights[
+                traffic_light(
+                    score,
+                    green_at=settings.rankings.green_at,
+                    yellow_at=settings.rankings.yellow_at,
+                )
+            ]
+            for score in ranked["composite"].fillna(0)
+        ]
+    red, black = red_black_lists(ranked, settings.rankings.list_size)
+    marks = dict.fromkeys(red["rank"], "红榜") | dict.fromkeys(black["rank"], "黑榜")
+    return [marks.get(rank, "") for rank in ranked["rank"]]
+
+
+def rank_history(
+    *, conn: Connection, scope: Scope, month: date, settings: Settings, months: int = 12
+) -> pd.DataFrame:
+    """Township ranks over the ``months`` months up to ``month``.
+
+    Columns: month, township_id, name, rank, composite.
+    """
+    frames = []
+    current = month
+    for _ in range(months):
+        ranked = _scored(conn, scope, current, settings, Level.TOWNSHIP)
+        frames.append(ranked[["township_id", "name", "rank", "composite"]].assign(month=current))
+        current = previous_month(current)
+    return pd.concat(frames, ignore_index=True)[
+        ["month", "township_id", "name", "rank", "composite"]
+    ]
+
+
+def unit_circulars(*, conn: Connection, scope: Scope, year: int) -> pd.DataFrame:
+    """Circulars naming assisting units in ``year`` (published, so not narrowed by scope).
+
+    Columns: issued_on, doc_no, unit, color, reason.
+    """
+    query = (
+        select(
+            Circular.issued_on, Circular.doc_no, AssistingUnit.name, Circular.color, Circular.reason
+        )
+        .join(AssistingUnit, AssistingUnit.id == Circular.unit_id)
+        .where(Circular.issued_on.between(date(year, 1, 1), date(year, 12, 31)))
+        .order_by(Circular.issued_on.desc())
+    )
+    return pd.DataFrame(
+        conn.execute(query).all(), columns=["issued_on", "doc_no", "unit", "color", "reason"]
+    )
+
+
+def summon_flags(units: pd.DataFrame, settings: Settings) -> pd.Series:
+    """True where a unit's 黑榜 circulars this year reached the 约谈 limit ("累计通报3次")."""
+    return units["black_circulars"] >= settings.rankings.summon_limit
+
+
+def rank_reason(row: pd.Series, *, strongest: bool, count: int = 2) -> str:
+    """The indicators behind a rank in words: the weakest (or strongest) ``count`` by score,
+    e.g. "短板：走访覆盖率 65.1%、专题会召开率 60.0%"."""
+    scored = [
+        (row[f"{indicator.key}_score"], indicator)
+        for indicator in INDICATOR_DEFINITIONS
+        if pd.notna(row[f"{indicator.key}_score"])
+    ]
+    if not scored:
+        return "无数据"
+    if strongest and all(score >= 100 for score, _ in scored):
+        return "各项指标均达到目标"
+    scored.sort(key=lambda pair: pair[0], reverse=strongest)
+    parts = [f"{i.label} {row[f'{i.key}_rate'] * 100:.1f}%" for _, i in scored[:count]]
+    return ("长处：" if strongest else "短板：") + "、".join(parts)
+
+
+def methodology_rows(settings: Settings, month: date) -> list[tuple[str, str]]:
+    """How the ranking is computed, in words, generated from the settings in force."""
+    rules = scoring_rules(settings, month)
+    total = sum(rules.weights.values())
+    rows = [
+        (
+            "综合得分",
+            "各项指标得分按权重加权平均，再加上红榜通报加分、减去黑榜通报减分。"
+            "某项指标无数据时不计为 0 分，其权重按比例分给其余指标，并标注“数据缺项”。",
+        ),
+        ("指标得分", "指标得分 = min(完成率 ÷ 目标值, 1) × 100，达到目标即得满分 100 分。"),
+    ]
+    for indicator in INDICATOR_DEFINITIONS:
+        weight = rules.weights[indicator.key] / total
+        target = rules.targets[indicator.key]
+        rows.append(
+            (
+                indicator.label,
+                f"权重 {weight:.0%}；目标 {target:.1%}。口径：{indicator.explanation}。",
+            )
+        )
+    rankings = settings.rankings
+    rows.append(
+        (
+            "通报",
+            f"本年度每次红榜通报加 {rankings.red_circular_points:g} 分，"
+            f"每次黑榜通报减 {rankings.black_circular_points:g} 分；"
+            f"帮扶单位本年度被黑榜通报累计 {rankings.summon_limit} 次，约谈单位主要领导。",
+        )
+    )
+    if rankings.mode == "traffic_light":
+        green, yellow = f"{rankings.green_at:g}", f"{rankings.yellow_at:g}"
+        placement = f"综合得分 ≥ {green} 为绿色，≥ {yellow} 为黄色，其余为红色。"
+    else:
+        placement = f"排名前 {rankings.list_size} 名列入红榜，后 {rankings.list_size} 名列入黑榜。"
+    rows += [("榜单", placement), ("同分处理", TIE_BREAK_RULE)]
+    return rows
