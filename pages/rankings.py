@@ -20,7 +20,6 @@ from data_access.rankings import (
     summon_flags,
     unit_circulars,
 )
-from data_access.scoring import TIE_BREAK_RULE
 
 view = current_view()
 settings = view.settings
@@ -146,13 +145,17 @@ with tab_villages:
 
 with tab_units:
     table, columns = league_table(units, "帮扶单位")
-    table.insert(3, "households", units["registers_den"])
-    table["black_circulars"] = units["black_circulars"]
-    table["summon"] = ["约谈" if flag else "" for flag in summon_flags(units, settings)]
-    columns |= {
+    table = table.assign(
+        households=units["registers_den"],
+        black_circulars=units["black_circulars"],
+        summon=["约谈" if flag else "" for flag in summon_flags(units, settings)],
+    )
+    leading = ["rank", "change", "name", "composite", "placement"]
+    columns = {key: columns[key] for key in leading} | {
         "households": st.column_config.NumberColumn("联系户数", format="%d"),
         "black_circulars": st.column_config.NumberColumn("本年黑榜通报", format="%d"),
-        "summon": st.column_config.TextColumn(f"约谈（累计 {settings.rankings.summon_limit} 次）"),
+        "summon": st.column_config.TextColumn(f"约谈（{settings.rankings.summon_limit} 次）"),
+        **{key: value for key, value in columns.items() if key not in leading},
     }
     summoned = table[table["summon"] != ""]
     if not summoned.empty:
@@ -199,7 +202,6 @@ with tab_trend:
 with tab_method:
     for item, text in methodology_rows(settings, view.month):
         st.markdown(f"**{item}**：{text}")
-    st.caption(f"同分规则：{TIE_BREAK_RULE}")
 
 st.download_button(
     "导出本月排名（Excel）",
