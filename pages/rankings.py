@@ -159,7 +159,8 @@ with tab_units:
     }
     summoned = table[table["summon"] != ""]
     if not summoned.empty:
-        st.error(
+        # A warning, not st.error: errors are reserved for failures of the app itself.
+        st.warning(
             "本年度黑榜通报已达 "
             f"{settings.rankings.summon_limit} 次、应约谈主要领导的单位："
             + "、".join(summoned["name"]),
