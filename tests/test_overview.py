@@ -28,6 +28,7 @@ from tests.builders import (
     assign,
 )
 from tests.conftest import AS_OF
+from tests.independent import counts_by_group
 
 MONTH = date(2026, 10, 1)
 NEXT = date(2026, 11, 1)
@@ -35,11 +36,6 @@ NEXT = date(2026, 11, 1)
 
 def by_township(frame, column: str) -> dict[int, int]:
     return {int(k): int(v) for k, v in zip(frame["township_id"], frame[column], strict=True)}
-
-
-def scalar_map(engine: Engine, sql: str, **params) -> dict[int, int]:
-    with engine.connect() as conn:
-        return {int(k): int(v) for k, v in conn.execute(text(sql), params).all()}
 
 
 @pytest.fixture
@@ -51,13 +47,13 @@ def scope(demo_engine) -> Scope:
 def test_household_counts_match_an_independent_count(demo_engine, scope):
     with demo_engine.connect() as conn:
         frame = household_counts(conn=conn, scope=scope, month=MONTH)
-    lifted = scalar_map(
+    lifted = counts_by_group(
         demo_engine,
         "SELECT township_id, COUNT(*) FROM households WHERE household_type = '脱贫户' "
         "OR (monitored_since > :end AND lifted_year IS NOT NULL) GROUP BY township_id",
         end=date(2026, 10, 31),
     )
-    at_risk = scalar_map(
+    at_risk = counts_by_group(
         demo_engine,
         "SELECT township_id, COUNT(*) FROM households WHERE household_type = '监测户' "
         "AND (monitored_since IS NULL OR monitored_since <= :end) "
@@ -72,7 +68,7 @@ def test_household_counts_match_an_independent_count(demo_engine, scope):
 def test_register_completeness_counts_only_registers_entered_by_month_end(demo_engine, scope):
     with demo_engine.connect() as conn:
         frame = register_completeness(conn=conn, scope=scope, month=MONTH, grace_days=0)
-    expected = scalar_map(
+    expected = counts_by_group(
         demo_engine,
         "SELECT h.township_id, COUNT(*) FROM income_registers r "
         "JOIN households h ON h.id = r.household_id "
@@ -80,7 +76,7 @@ def test_register_completeness_counts_only_registers_entered_by_month_end(demo_e
         month=MONTH,
         deadline=datetime(2026, 11, 1),
     )
-    households = scalar_map(
+    households = counts_by_group(
         demo_engine, "SELECT township_id, COUNT(*) FROM households GROUP BY township_id"
     )
     assert {k: v for k, v in by_township(frame, "registered").items() if v} == expected
@@ -91,7 +87,7 @@ def test_register_completeness_counts_only_registers_entered_by_month_end(demo_e
 def test_visit_coverage_counts_visits_by_the_assigned_cadre_in_the_month(demo_engine, scope):
     with demo_engine.connect() as conn:
         frame = visit_coverage(conn=conn, scope=scope, month=MONTH)
-    visited = scalar_map(
+    visited = counts_by_group(
         demo_engine,
         "SELECT h.township_id, COUNT(DISTINCT h.id) FROM households h "
         "JOIN assignments a ON a.household_id = h.id "
@@ -110,13 +106,13 @@ def test_rectification_status_is_taken_at_the_end_of_the_day(demo_engine, scope)
     on = date(2026, 10, 31)
     with demo_engine.connect() as conn:
         frame = rectification_progress(conn=conn, scope=scope, on=on)
-    overdue = scalar_map(
+    overdue = counts_by_group(
         demo_engine,
         "SELECT township_id, COUNT(*) FROM rectification_items WHERE found_on <= :on "
         "AND (closed_on IS NULL OR closed_on > :on) AND deadline < :on GROUP BY township_id",
         on=on,
     )
-    opened = scalar_map(
+    opened = counts_by_group(
         demo_engine,
         "SELECT township_id, COUNT(*) FROM rectification_items WHERE found_on <= :on "
         "AND (closed_on IS NULL OR closed_on > :on) GROUP BY township_id",
@@ -186,7 +182,7 @@ def test_milestones_count_down_from_today(demo_engine, scope):
     assert (frame["due_on"] >= AS_OF).all()
     assert frame["days_left"].tolist() == [(d - AS_OF).days for d in frame["due_on"]]
     first = frame.iloc[0]
-    expected = scalar_map(
+    expected = counts_by_group(
         demo_engine,
         "SELECT 0, COUNT(*) FROM rectification_items WHERE deadline <= :due "
         "AND found_on <= :today AND (closed_on IS NULL OR closed_on > :today)",

@@ -27,19 +27,11 @@ from data_access.models import IndicatorSnapshot
 from data_access.rankings import methodology_rows, rank_history, rank_reason, ranking
 from data_access.scope import Scope, county_scope
 from data_access.snapshots import indicator_counts
+from tests.independent import counts_by_group, nonzero_column
 
 MONTH = date(2026, 10, 1)
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 RANKINGS_PAGE = next(spec for spec in PAGES if spec.url_path == "rankings")
-
-
-def grouped(engine: Engine, sql: str, **params) -> dict[int, int]:
-    with engine.connect() as conn:
-        return {int(k): int(v) for k, v in conn.execute(text(sql), params).all()}
-
-
-def column(frame, key: str, name: str) -> dict[int, int]:
-    return {int(k): int(v) for k, v in zip(frame[key], frame[name], strict=True) if v}
 
 
 @pytest.fixture
@@ -68,10 +60,10 @@ def test_tour_completion_counts_each_duty_holders_visits_this_year(demo_engine, 
         f"JOIN cadres c ON c.township_id = h.township_id AND c.role IN ({township_roles}) "
         "AND c.active"
     )
-    required = grouped(
+    required = counts_by_group(
         demo_engine, f"SELECT township_id, COUNT(*) FROM ({pairs}) p GROUP BY township_id"
     )
-    done = grouped(
+    done = counts_by_group(
         demo_engine,
         f"SELECT township_id, COUNT(*) FROM ({pairs}) p WHERE EXISTS (SELECT 1 FROM visits v "
         "WHERE v.household_id = p.household_id AND v.cadre_id = p.cadre_id "
@@ -79,49 +71,49 @@ def test_tour_completion_counts_each_duty_holders_visits_this_year(demo_engine, 
         start=date(2026, 1, 1),
         end=date(2026, 10, 31),
     )
-    assert column(frame, "township_id", "tour_required") == required
-    assert column(frame, "township_id", "tour_done") == done
+    assert nonzero_column(frame, "township_id", "tour_required") == required
+    assert nonzero_column(frame, "township_id", "tour_done") == done
     assert 0 < sum(done.values()) < sum(required.values())
 
 
 def test_meeting_compliance_counts_villages_with_a_recorded_meeting(demo_engine, scope):
     with demo_engine.connect() as conn:
         frame = meeting_compliance(conn=conn, scope=scope, month=MONTH)
-    recorded = grouped(
+    recorded = counts_by_group(
         demo_engine,
         "SELECT v.township_id, COUNT(*) FROM villages v JOIN meetings m ON m.village_id = v.id "
         "AND m.level = '村' AND m.month = :month AND m.has_record GROUP BY v.township_id",
         month=MONTH,
     )
-    villages = grouped(demo_engine, "SELECT township_id, COUNT(*) FROM villages GROUP BY 1")
-    assert column(frame, "township_id", "meetings_recorded") == recorded
-    assert column(frame, "township_id", "villages") == villages
+    villages = counts_by_group(demo_engine, "SELECT township_id, COUNT(*) FROM villages GROUP BY 1")
+    assert nonzero_column(frame, "township_id", "meetings_recorded") == recorded
+    assert nonzero_column(frame, "township_id", "villages") == villages
 
 
 def test_unit_visit_coverage_groups_households_by_their_cadres_unit(demo_engine, scope):
     with demo_engine.connect() as conn:
         frame = visit_coverage(conn=conn, scope=scope, month=MONTH, level=Level.UNIT)
-    households = grouped(
+    households = counts_by_group(
         demo_engine,
         "SELECT c.unit_id, COUNT(*) FROM assignments a JOIN cadres c ON c.id = a.cadre_id "
         "WHERE a.start_date <= :end AND (a.end_date IS NULL OR a.end_date >= :end) "
         "GROUP BY c.unit_id",
         end=date(2026, 10, 31),
     )
-    assert column(frame, "unit_id", "assigned") == households
+    assert nonzero_column(frame, "unit_id", "assigned") == households
 
 
 def test_circulars_are_counted_by_colour_for_the_year_to_date(demo_engine, scope):
     with demo_engine.connect() as conn:
         frame = circular_counts(conn=conn, scope=scope, on=date(2026, 10, 31), level=Level.UNIT)
-    black = grouped(
+    black = counts_by_group(
         demo_engine,
         "SELECT unit_id, COUNT(*) FROM circulars WHERE color = '黑榜' AND unit_id IS NOT NULL "
         "AND issued_on BETWEEN :start AND :end GROUP BY unit_id",
         start=date(2026, 1, 1),
         end=date(2026, 10, 31),
     )
-    assert column(frame, "unit_id", "black_circulars") == black
+    assert nonzero_column(frame, "unit_id", "black_circulars") == black
 
 
 def test_the_weak_townships_of_the_demo_land_on_the_black_list(
@@ -184,30 +176,27 @@ def test_rank_history_has_twelve_months_of_every_township(demo_sqlite, settings)
     assert history.groupby("month")["rank"].apply(sorted).map(len).eq(len(scope.township_ids)).all()
 
 
-def test_traffic_light_mode_places_by_thresholds(demo_sqlite, settings):
-    lights = replace(settings, rankings=replace(settings.rankings, mode="traffic_light"))
-    with demo_sqlite.connect() as conn:
-        ranked = ranking(
-            conn=conn,
-            scope=county_scope(conn=conn),
-            month=MONTH,
-            settings=lights,
-            level=Level.TOWNSHIP,
-        )
-    green = ranked[ranked["composite"] >= settings.rankings.green_at]
-    assert set(green["placement"]) <= {"绿"}
-    assert set(ranked["placement"]) <= {"绿", "黄", "红"}
-
-
-def test_the_reason_names_the_weakest_indicators(demo_sqlite, settings):
-    with demo_sqlite.connect() as conn:
-        ranked = ranking(
+def township_ranking(engine: Engine, settings):
+    with engine.connect() as conn:
+        return ranking(
             conn=conn,
             scope=county_scope(conn=conn),
             month=MONTH,
             settings=settings,
             level=Level.TOWNSHIP,
         )
+
+
+def test_traffic_light_mode_places_by_thresholds(demo_sqlite, settings):
+    lights = replace(settings, rankings=replace(settings.rankings, mode="traffic_light"))
+    ranked = township_ranking(demo_sqlite, lights)
+    green = ranked[ranked["composite"] >= settings.rankings.green_at]
+    assert set(green["placement"]) <= {"绿"}
+    assert set(ranked["placement"]) <= {"绿", "黄", "红"}
+
+
+def test_the_reason_names_the_weakest_indicators(demo_sqlite, settings):
+    ranked = township_ranking(demo_sqlite, settings)
     last = ranked.iloc[-1]
     reason = rank_reason(last, strongest=False)
     assert reason.startswith("短板：")
@@ -276,14 +265,7 @@ def test_the_rankings_page_lists_the_red_and_black_townships_of_its_table(
     rankings_app, demo_sqlite, settings
 ):
     assert not rankings_app.exception
-    with demo_sqlite.connect() as conn:
-        ranked = ranking(
-            conn=conn,
-            scope=county_scope(conn=conn),
-            month=MONTH,
-            settings=settings,
-            level=Level.TOWNSHIP,
-        )
+    ranked = township_ranking(demo_sqlite, settings)
     shown = rankings_app.dataframe[0].value
     assert shown["name"].tolist() == ranked["name"].tolist()
     panels = " ".join(element.proto.body for element in rankings_app.get("html"))
@@ -321,14 +303,7 @@ def test_the_overview_names_the_same_red_and_black_townships(
     app = AppTest.from_file(APP, default_timeout=60).run()
     assert not app.exception
     line = next(e.proto.body for e in app.get("html") if 'data-testid="placements"' in e.proto.body)
-    with demo_sqlite.connect() as conn:
-        ranked = ranking(
-            conn=conn,
-            scope=county_scope(conn=conn),
-            month=MONTH,
-            settings=settings,
-            level=Level.TOWNSHIP,
-        )
+    ranked = township_ranking(demo_sqlite, settings)
     red = "、".join(ranked[ranked["placement"] == "红榜"]["name"])
     black = "、".join(ranked[ranked["placement"] == "黑榜"]["name"].iloc[::-1])
     assert red in line
