@@ -15,14 +15,44 @@ A household with fewer registered months than ``projection_min_months`` has no p
 
 from __future__ import annotations
 
-from datetime import date
+import itertools
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
 
 import pandas as pd
-from sqlalchemy import Connection, Float, Integer, Select, and_, case, cast, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 
 from config.settings import IncomeSettings
-from data_access.models import Household, IncomeRegister, IncomeYear
-from data_access.periods import same_month_last_year, year_start
+from data_access.masking import id_number_column, name_column
+from data_access.models import (
+    Assignment,
+    AssistingUnit,
+    Benchmark,
+    BenchmarkIndicator,
+    Cadre,
+    Household,
+    IncomeRegister,
+    IncomeYear,
+    Township,
+    Village,
+)
+from data_access.periods import month_end, next_month, same_month_last_year, year_start
 from data_access.scope import Scope
 
 
@@ -133,3 +163,588 @@ def income_alerts_by_township(
     if frame.empty:
         return pd.DataFrame(columns=columns, dtype="int64")
     return frame[columns].fillna(0).astype("int64")
+
+
+# ---------------------------------------------------------------------------------------------
+# 收入监测: bands, headline, histogram, growth, structure, completeness and the household list.
+# ---------------------------------------------------------------------------------------------
+
+# The band number of a household without a projection ("no data": too few months registered).
+NO_DATA_BAND = -1
+
+Grouping = Literal["township", "village"]
+
+
+@dataclass(frozen=True)
+class IncomeBand:
+    """One income band: per-capita income from ``lower`` (inclusive) to ``upper`` (exclusive)."""
+
+    number: int
+    lower: float | None
+    upper: float | None
+    # True for the band that starts at the monitoring line.
+    starts_at_line: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.lower is None:
+            return f"低于{self.upper:,.0f}元"
+        if self.upper is None:
+            return f"{self.lower:,.0f}元及以上"
+        return f"{self.lower:,.0f}–{self.upper:,.0f}元"
+
+
+def income_bands(*, settings: IncomeSettings, year: int) -> tuple[IncomeBand, ...]:
+    """The year's bands, lowest first: the configured edges with the monitoring line inserted.
+
+    A value exactly on an edge belongs to the band above it. Raises SettingsError when the year
+    has no monitoring line.
+    """
+    edges = settings.band_edges_for(year)
+    line = settings.line_for(year)
+    bounds = [None, *edges, None]
+    return tuple(
+        IncomeBand(number, lower, upper, starts_at_line=lower == line)
+        for number, (lower, upper) in enumerate(itertools.pairwise(bounds))
+    )
+
+
+def band_labels(*, settings: IncomeSettings, year: int) -> dict[int, str]:
+    """Band number → label, "no data" included."""
+    labels = {band.number: band.label for band in income_bands(settings=settings, year=year)}
+    return {**labels, NO_DATA_BAND: "无数据"}
+
+
+def _band_number(per_capita: ColumnElement[float], edges: tuple[float, ...]) -> ColumnElement[int]:
+    whens = [(per_capita.is_(None), literal(NO_DATA_BAND))]
+    whens += [(per_capita < edge, literal(number)) for number, edge in enumerate(edges)]
+    return case(*whens, else_=literal(len(edges)))
+
+
+def _count_when(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _current_helper(day: date) -> Subquery:
+    """Each household's 帮扶干部 on ``day`` (the lowest cadre id when several hold it)."""
+    return (
+        select(Assignment.household_id, func.min(Assignment.cadre_id).label("cadre_id"))
+        .where(
+            Assignment.start_date <= day,
+            or_(Assignment.end_date.is_(None), Assignment.end_date >= day),
+        )
+        .group_by(Assignment.household_id)
+        .subquery("current_helper")
+    )
+
+
+def _household_rows(*, scope: Scope, month: date, settings: IncomeSettings) -> Subquery:
+    """household_income_query plus band, change against last year and the fell/below-line flags.
+
+    Extra columns: band (NO_DATA_BAND without projection), change_per_capita (NULL when either
+    year is unknown), fell (1/0), below_line (1/0).
+    """
+    incomes = household_income_query(scope=scope, month=month, settings=settings).subquery()
+    per_capita, last_year = incomes.c.projected_per_capita, incomes.c.last_year_per_capita
+    line = literal(settings.line_for(month.year))
+    return select(
+        incomes,
+        _band_number(per_capita, settings.band_edges_for(month.year)).label("band"),
+        (per_capita - last_year).label("change_per_capita"),
+        case((per_capita < last_year, 1), else_=0).label("fell"),
+        case((per_capita < line, 1), else_=0).label("below_line"),
+    ).subquery("household_rows")
+
+
+@dataclass(frozen=True)
+class IncomeHeadline:
+    """The county (or scope) totals the speech quotes, for the year of the selected month."""
+
+    households: int
+    with_data: int
+    below_line: int
+    # Alert threshold (yuan) → households projected below it, in the configured order.
+    below: dict[float, int]
+    fell: int
+    # Mean fall in per-capita income of the households that fell (yuan; None when none fell).
+    fell_mean_drop: float | None
+
+    @property
+    def no_data(self) -> int:
+        return self.households - self.with_data
+
+
+def income_headline(
+    *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
+) -> IncomeHeadline:
+    """Households in scope, with a projection, projected below the line and below each alert
+    threshold, and whose projection is lower than last year (with the mean drop)."""
+    rows = _household_rows(scope=scope, month=month, settings=settings)
+    per_capita = rows.c.projected_per_capita
+    fell = rows.c.fell == 1
+    query = select(
+        func.count(),
+        _count_when(per_capita.is_not(None)),
+        func.coalesce(func.sum(rows.c.below_line), 0),
+        *(_count_when(per_capita < threshold) for threshold in settings.alert_thresholds),
+        _count_when(fell),
+        func.avg(case((fell, -rows.c.change_per_capita), else_=None)),
+    )
+    households, with_data, below_line, *below, fell_count, drop = conn.execute(query).one()
+    return IncomeHeadline(
+        households=int(households),
+        with_data=int(with_data or 0),
+        below_line=int(below_line),
+        below={
+            threshold: int(count or 0)
+            for threshold, count in zip(settings.alert_thresholds, below, strict=True)
+        },
+        fell=int(fell_count or 0),
+        fell_mean_drop=None if drop is None else float(drop),
+    )
+
+
+def band_counts(
+    *,
+    conn: Connection,
+    scope: Scope,
+    month: date,
+    settings: IncomeSettings,
+    grouping: Grouping = "township",
+) -> pd.DataFrame:
+    """Households per group, household type and band (NO_DATA_BAND = no projection).
+
+    Columns: <grouping>_id, household_type, band, households.
+    """
+    rows = _household_rows(scope=scope, month=month, settings=settings)
+    group = rows.c[f"{grouping}_id"]
+    query = select(group, rows.c.household_type, rows.c.band, func.count()).group_by(
+        group, rows.c.household_type, rows.c.band
+    )
+    columns = [f"{grouping}_id", "household_type", "band", "households"]
+    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    return frame.astype({f"{grouping}_id": "int64", "band": "int64", "households": "int64"})
+
+
+def band_table(
+    counts: pd.DataFrame,
+    *,
+    names: pd.DataFrame,
+    bands: dict[int, str],
+    household_type: str | None = None,
+) -> pd.DataFrame:
+    """Counts (wide) per group with a 合计 row: one column per band label, then 户数.
+
+    ``counts`` is band_counts' frame, ``names`` maps its id column to ``name``; a
+    ``household_type`` keeps only that type. Groups without households are kept with zeros.
+    Columns: <id>, name, one per band label (in band order, "no data" last), households.
+    """
+    key = counts.columns[0]
+    chosen = (
+        counts if household_type is None else counts[counts["household_type"] == household_type]
+    )
+    order = sorted(bands, key=lambda number: (number == NO_DATA_BAND, number))
+    wide = (
+        chosen.pivot_table(index=key, columns="band", values="households", aggfunc="sum")
+        .reindex(columns=order)
+        .reindex(names[key])
+        .fillna(0)
+        .astype("int64")
+    )
+    wide.columns = [bands[number] for number in order]
+    wide["households"] = wide.sum(axis=1)
+    table = names[[key, "name"]].merge(wide, left_on=key, right_index=True)
+    total = table.drop(columns=[key, "name"]).sum()
+    total_row = pd.DataFrame([{key: 0, "name": "合计", **total.to_dict()}])
+    return pd.concat([table, total_row], ignore_index=True)
+
+
+def band_shares(table: pd.DataFrame) -> pd.DataFrame:
+    """band_table's counts as shares (0–1) of each row's households (NaN for an empty row)."""
+    shares = table.copy()
+    value_columns = [c for c in table.columns[2:] if c != "households"]
+    denominator = table["households"].where(table["households"] > 0)
+    for column in value_columns:
+        shares[column] = table[column] / denominator
+    return shares
+
+
+def income_histogram(
+    *,
+    conn: Connection,
+    scope: Scope,
+    month: date,
+    settings: IncomeSettings,
+    bin_width: float = 500.0,
+) -> pd.DataFrame:
+    """Households by projected per-capita income in ``bin_width`` buckets, per household type.
+
+    Binned in SQL (floor(pc / width) * width, so a value on a bucket edge is in the bucket above).
+    Households without a projection are left out. Columns: bucket (lower edge, yuan),
+    household_type, households.
+    """
+    rows = _household_rows(scope=scope, month=month, settings=settings)
+    bucket = (func.floor(rows.c.projected_per_capita / bin_width) * bin_width).label("bucket")
+    query = (
+        select(bucket, rows.c.household_type, func.count())
+        .where(rows.c.projected_per_capita.is_not(None))
+        .group_by(bucket, rows.c.household_type)
+        .order_by(bucket)
+    )
+    frame = pd.DataFrame(
+        conn.execute(query).all(), columns=["bucket", "household_type", "households"]
+    )
+    return frame.astype({"bucket": "float64", "households": "int64"})
+
+
+@dataclass(frozen=True)
+class IncomeGrowth:
+    """Per-capita income of the households known in both years, this year projected vs last."""
+
+    households: int
+    this_year: float | None
+    last_year: float | None
+
+    @property
+    def growth_percent(self) -> float | None:
+        if not self.this_year or not self.last_year:
+            return None
+        return (self.this_year / self.last_year - 1) * 100
+
+
+def income_growth(
+    *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
+) -> IncomeGrowth:
+    """Growth of 脱贫户(含监测户) per-capita net income: this year's projection against last
+    year's, over the households known in both years, weighted by this year's members (人均, as
+    the statistics count people)."""
+    rows = _household_rows(scope=scope, month=month, settings=settings)
+    both = and_(rows.c.projected_per_capita.is_not(None), rows.c.last_year_per_capita.is_not(None))
+    query = select(
+        func.count(),
+        func.sum(rows.c.projected_per_capita * rows.c.members),
+        func.sum(rows.c.last_year_per_capita * rows.c.members),
+        func.sum(rows.c.members),
+    ).where(both)
+    households, this_total, last_total, members = conn.execute(query).one()
+    if not members:
+        return IncomeGrowth(households=0, this_year=None, last_year=None)
+    return IncomeGrowth(
+        households=int(households),
+        this_year=float(this_total) / float(members),
+        last_year=float(last_total) / float(members),
+    )
+
+
+def benchmarks_for_year(*, conn: Connection, year: int) -> dict[str, float]:
+    """The office's benchmarks of ``year``: indicator (BenchmarkIndicator value) → value."""
+    query = select(Benchmark.indicator, Benchmark.value).where(Benchmark.year == year)
+    return {indicator: float(value) for indicator, value in conn.execute(query).all()}
+
+
+@dataclass(frozen=True)
+class GrowthCheck:
+    """One "高于" comparison: ``left`` must be higher than ``right`` (growth rates in percent)."""
+
+    name: str
+    left_label: str
+    left: float | None
+    right_label: str
+    right: float | None
+
+    @property
+    def passed(self) -> bool | None:
+        """True/False, or None when either figure is missing."""
+        if self.left is None or self.right is None:
+            return None
+        return self.left > self.right
+
+    @property
+    def missing(self) -> list[str]:
+        return [
+            label
+            for label, value in ((self.left_label, self.left), (self.right_label, self.right))
+            if value is None
+        ]
+
+
+def two_higher_checks(growth: IncomeGrowth, benchmarks: dict[str, float]) -> list[GrowthCheck]:
+    """The "两个高于" comparisons, and county GDP against the region's (pure)."""
+    county = benchmarks.get(BenchmarkIndicator.COUNTY_RURAL_INCOME_GROWTH)
+    return [
+        GrowthCheck(
+            "脱贫户收入增速高于全县农村居民",
+            "脱贫户(含监测户)人均纯收入增速",
+            growth.growth_percent,
+            "县农村居民人均可支配收入增速",
+            county,
+        ),
+        GrowthCheck(
+            "全县农村居民收入增速高于全省",
+            "县农村居民人均可支配收入增速",
+            county,
+            "省农村居民人均可支配收入增速",
+            benchmarks.get(BenchmarkIndicator.PROVINCE_RURAL_INCOME_GROWTH),
+        ),
+        GrowthCheck(
+            "县GDP增速高于全区",
+            "县GDP增速",
+            benchmarks.get(BenchmarkIndicator.COUNTY_GDP_GROWTH),
+            "区GDP增速",
+            benchmarks.get(BenchmarkIndicator.REGION_GDP_GROWTH),
+        ),
+    ]
+
+
+STRUCTURE_SOURCES = ("wage", "business", "property", "transfer")
+
+
+def income_structure(
+    *, conn: Connection, scope: Scope, month: date, grouping: Grouping = "township"
+) -> pd.DataFrame:
+    """Registered income this year to ``month`` by source, summed per group (yuan).
+
+    Columns: <grouping>_id, wage, business, property, transfer, production_cost.
+    """
+    group = getattr(Household, f"{grouping}_id")
+    register = IncomeRegister
+    query = (
+        select(
+            group,
+            func.sum(register.wage),
+            func.sum(register.business),
+            func.sum(register.property),
+            func.sum(register.transfer),
+            func.sum(register.production_cost),
+        )
+        .join(Household, Household.id == register.household_id)
+        .where(
+            register.month.between(year_start(month), month), scope.covers(Household.township_id)
+        )
+        .group_by(group)
+    )
+    columns = [f"{grouping}_id", *STRUCTURE_SOURCES, "production_cost"]
+    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    return frame.astype({columns[0]: "int64"} | dict.fromkeys(columns[1:], "float64"))
+
+
+def structure_shares(structure: pd.DataFrame) -> pd.DataFrame:
+    """Shares (0–1) of wage, net business (经营净收入: business − production costs), property and
+    transfer income in each row's net income (pure). A negative net business share is kept: it
+    is what the registers say.
+
+    Columns: the input's id column and wage, business, property, transfer as shares.
+    """
+    key = structure.columns[0]
+    net = structure[list(STRUCTURE_SOURCES)].assign(
+        business=structure["business"] - structure["production_cost"]
+    )
+    total = net.sum(axis=1).where(lambda s: s > 0)
+    shares = net.div(total, axis=0)
+    shares.insert(0, key, structure[key].to_numpy())
+    return shares
+
+
+def missing_registers_by_cadre(
+    *, conn: Connection, scope: Scope, month: date, grace_days: int
+) -> pd.DataFrame:
+    """Per 帮扶干部 (at the month's end): their households in scope and those whose register for
+    ``month`` was not entered in time (before the month's end plus ``grace_days``). Cadres with
+    nothing missing are left out; most missing first.
+
+    Columns: cadre_id, cadre, unit, township_id, households, missing.
+    """
+    deadline = datetime.combine(next_month(month) + timedelta(days=grace_days), time.min)
+    in_time = exists().where(
+        IncomeRegister.household_id == Household.id,
+        IncomeRegister.month == month,
+        IncomeRegister.entered_at < deadline,
+    )
+    helper = _current_helper(month_end(month))
+    missing = _count_when(~in_time)
+    query = (
+        select(
+            Cadre.id,
+            Cadre.name,
+            func.coalesce(AssistingUnit.name, ""),
+            Cadre.township_id,
+            func.count(),
+            missing,
+        )
+        .select_from(Household)
+        .join(helper, helper.c.household_id == Household.id)
+        .join(Cadre, Cadre.id == helper.c.cadre_id)
+        .outerjoin(AssistingUnit, AssistingUnit.id == Cadre.unit_id)
+        .where(scope.covers(Household.township_id))
+        .group_by(Cadre.id, Cadre.name, AssistingUnit.name, Cadre.township_id)
+        .having(missing > 0)
+        .order_by(missing.desc(), Cadre.id)
+    )
+    columns = ["cadre_id", "cadre", "unit", "township_id", "households", "missing"]
+    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    return frame.astype({"cadre_id": "int64", "households": "int64", "missing": "int64"})
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    """Which households the list shows; None / False means no restriction."""
+
+    township_id: int | None = None
+    village_id: int | None = None
+    band: int | None = None
+    household_type: str | None = None
+    fell_only: bool = False
+    below_line_only: bool = False
+
+
+HOUSEHOLD_LIST_COLUMNS = [
+    "household_id",
+    "township",
+    "village",
+    "head_name",
+    "head_id_number",
+    "household_type",
+    "members",
+    "months",
+    "ytd_per_capita",
+    "projected_per_capita",
+    "last_year_per_capita",
+    "change_per_capita",
+    "band",
+    "cadre",
+    "unit",
+]
+
+
+def _filtered_rows(
+    *, scope: Scope, month: date, settings: IncomeSettings, filters: HouseholdFilter
+) -> tuple[Subquery, list[ColumnElement[bool]]]:
+    rows = _household_rows(scope=scope, month=month, settings=settings)
+    conditions: list[ColumnElement[bool]] = []
+    if filters.township_id is not None:
+        conditions.append(rows.c.township_id == filters.township_id)
+    if filters.village_id is not None:
+        conditions.append(rows.c.village_id == filters.village_id)
+    if filters.band is not None:
+        conditions.append(rows.c.band == filters.band)
+    if filters.household_type is not None:
+        conditions.append(rows.c.household_type == filters.household_type)
+    if filters.fell_only:
+        conditions.append(rows.c.fell == 1)
+    if filters.below_line_only:
+        conditions.append(rows.c.below_line == 1)
+    return rows, conditions
+
+
+def household_list_size(
+    *,
+    conn: Connection,
+    scope: Scope,
+    month: date,
+    settings: IncomeSettings,
+    filters: HouseholdFilter,
+) -> int:
+    """How many households household_list would return without a limit."""
+    rows, conditions = _filtered_rows(scope=scope, month=month, settings=settings, filters=filters)
+    return int(conn.execute(select(func.count()).select_from(rows).where(*conditions)).scalar_one())
+
+
+def household_list(
+    *,
+    conn: Connection,
+    scope: Scope,
+    month: date,
+    settings: IncomeSettings,
+    filters: HouseholdFilter,
+    limit: int,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """One page of households matching ``filters``, lowest projected per-capita income first
+    (households without a projection last). Names and 身份证号 are masked in SQL unless the
+    scope may see personal data. Per-capita figures are yuan per person; NaN = no data.
+
+    Columns: HOUSEHOLD_LIST_COLUMNS (band is a number, see band_labels).
+    """
+    rows, conditions = _filtered_rows(scope=scope, month=month, settings=settings, filters=filters)
+    helper = _current_helper(month_end(month))
+    per_capita = rows.c.projected_per_capita
+    query = (
+        select(
+            rows.c.household_id,
+            Township.name,
+            Village.name,
+            name_column(Household.head_name, personal_data=scope.personal_data),
+            id_number_column(Household.head_id_number, personal_data=scope.personal_data),
+            rows.c.household_type,
+            rows.c.members,
+            rows.c.months,
+            (rows.c.ytd_net / rows.c.members),
+            per_capita,
+            rows.c.last_year_per_capita,
+            rows.c.change_per_capita,
+            rows.c.band,
+            Cadre.name,
+            AssistingUnit.name,
+        )
+        .select_from(rows)
+        .join(Household, Household.id == rows.c.household_id)
+        .join(Village, Village.id == rows.c.village_id)
+        .join(Township, Township.id == rows.c.township_id)
+        .outerjoin(helper, helper.c.household_id == rows.c.household_id)
+        .outerjoin(Cadre, Cadre.id == helper.c.cadre_id)
+        .outerjoin(AssistingUnit, AssistingUnit.id == Cadre.unit_id)
+        .where(*conditions)
+        .order_by(case((per_capita.is_(None), 1), else_=0), per_capita, rows.c.household_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    frame = pd.DataFrame(conn.execute(query).all(), columns=HOUSEHOLD_LIST_COLUMNS)
+    floats = ["ytd_per_capita", "projected_per_capita", "last_year_per_capita", "change_per_capita"]
+    return frame.astype(dict.fromkeys(floats, "float64"))
+
+
+def villages_in_scope(*, conn: Connection, scope: Scope, township_id: int) -> pd.DataFrame:
+    """The villages of one township (empty when the township is outside the scope).
+
+    Columns: village_id, name — ordered by code.
+    """
+    query = (
+        select(Village.id, Village.name)
+        .where(Village.township_id == township_id, scope.covers(Village.township_id))
+        .order_by(Village.code)
+    )
+    return pd.DataFrame(conn.execute(query).all(), columns=["village_id", "name"])
+
+
+# How the page states the configured projection method (config income.projection_method).
+PROJECTION_DESCRIPTIONS = {
+    "same_months_last_year": "按上年同期比例推算：今年已登记月份的纯收入（缺登月份按月均补足）"
+    "× 上年全年纯收入 ÷ 上年同期纯收入；无上年数据的户按月均 × 12 推算",
+    "linear": "按已登记月份的月均纯收入 × 12 推算全年",
+}
+
+
+def structure_table(structure: pd.DataFrame, *, names: pd.DataFrame) -> pd.DataFrame:
+    """structure_shares per township with a first row, 合计, for all of them together (pure).
+
+    ``names`` has township_id and name. Columns: name, wage, business, property, transfer.
+    """
+    total = structure.drop(columns="township_id").sum().to_frame().T.assign(township_id=0)
+    everything = pd.concat([total[structure.columns], structure], ignore_index=True)
+    shares = structure_shares(everything)
+    lookup = dict(zip(names["township_id"], names["name"], strict=True))
+    lookup[0] = "合计"
+    shares.insert(0, "name", shares["township_id"].map(lookup))
+    return shares.drop(columns="township_id")
+
+
+def register_gaps(completeness: pd.DataFrame, *, names: pd.DataFrame) -> pd.DataFrame:
+    """register_completeness per township as missing counts and rates, most missing first (pure).
+
+    Columns: township_id, name, households, missing, rate (0–1, NaN without households).
+    """
+    frame = names[["township_id", "name"]].merge(completeness, on="township_id", how="inner")
+    frame["missing"] = frame["households"] - frame["registered"]
+    frame["rate"] = frame["registered"] / frame["households"].where(frame["households"] > 0)
+    frame = frame.sort_values(["missing", "township_id"], ascending=[False, True])
+    return frame[["township_id", "name", "households", "missing", "rate"]].reset_index(drop=True)
