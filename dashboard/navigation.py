@@ -29,5 +29,6 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "总览", "overview", ":material/dashboard:", "督导", default=True),
     PageSpec("pages/rankings.py", "红黑榜", "rankings", ":material/leaderboard:", "督导"),
+    PageSpec("pages/rectification.py", "整改进度", "rectification", ":material/checklist:", "督导"),
     PageSpec("pages/income.py", "收入监测", "income", ":material/payments:", "督导"),
 )
