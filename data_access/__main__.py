@@ -1,4 +1,4 @@
-"""Command line: ``python -m data_access init-db | seed-demo | ensure-demo``."""
+"""Command line: ``python -m data_access init-db | seed-demo | ensure-demo | import-boundaries``."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from config import Settings, SettingsError, load_settings
+from data_access.boundaries import BoundaryError, import_boundary_file
 from data_access.db import init_db, is_empty, make_engine
 from data_access.indicators import Level
 from data_access.periods import month_start
@@ -37,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "ensure-demo", help="SQLite 数据库为空或不存在时生成演示数据，否则只升级结构"
     )
+    boundaries = commands.add_parser(
+        "import-boundaries", help="从 GeoJSON 文件导入乡镇（及村）边界，替换现有边界"
+    )
+    boundaries.add_argument(
+        "file", type=Path, help="WGS84 经纬度的 GeoJSON FeatureCollection，要素属性 name 为地名"
+    )
     return parser
 
 
@@ -50,6 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(settings.database_url)
     if args.command == "init-db":
         print(f"数据库结构版本：{init_db(engine)}")
+        return 0
+    if args.command == "import-boundaries":
+        try:
+            report = import_boundary_file(engine, args.file)
+        except BoundaryError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print("\n".join(report.lines()))
         return 0
     if args.command == "ensure-demo":
         init_db(engine)
