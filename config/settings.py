@@ -20,6 +20,7 @@ DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "settings.toml"
 
 PROJECTION_METHODS = ("same_months_last_year", "linear")
 RANKING_MODES = ("red_black", "traffic_light")
+MEETING_PANELS = ("overview", "rankings", "rectification", "income", "visits")
 INDICATORS = (
     "registers",
     "visits",
@@ -28,6 +29,17 @@ INDICATORS = (
     "income_line",
     "income_growth",
     "meetings",
+)
+# Components of a village's 暗访 risk score (data_access/risk.py), in display order.
+RISK_COMPONENTS = (
+    "visits",
+    "registers",
+    "below_line",
+    "income_fell",
+    "overdue",
+    "circulars",
+    "suspects",
+    "not_inspected",
 )
 
 
@@ -106,6 +118,27 @@ class RankingSettings:
 
 
 @dataclass(frozen=True)
+class MeetingSettings:
+    panels: tuple[str, ...]
+    seconds_per_panel: int
+    stale_after_minutes: int
+
+
+@dataclass(frozen=True)
+class InspectionSettings:
+    villages_per_draw: int
+    households_per_village: int
+    team_size: int
+    exclusion_days: int
+    lifted_income_band: float
+    circular_window_days: int
+    inspection_full_days: int
+    rectification_deadline_days: int
+    # Risk component (RISK_COMPONENTS) → weight.
+    weights: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Settings:
     county: CountySettings
     database_url: str
@@ -115,6 +148,8 @@ class Settings:
     visits: VisitSettings
     rectification: RectificationSettings
     rankings: RankingSettings
+    meeting: MeetingSettings
+    inspection: InspectionSettings
     source: Path
 
     def today(self) -> date:
@@ -278,6 +313,21 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
     if any(target <= 0 for target in rankings.targets.values()):
         raise SettingsError("配置错误 rankings.targets：目标值必须大于 0")
 
+    meeting_section = root.section("meeting")
+    meeting = MeetingSettings(
+        panels=meeting_section.texts("panels"),
+        seconds_per_panel=meeting_section.integer("seconds_per_panel", minimum=5),
+        stale_after_minutes=meeting_section.integer("stale_after_minutes", minimum=1),
+    )
+    unknown = [panel for panel in meeting.panels if panel not in MEETING_PANELS]
+    if unknown:
+        raise SettingsError(
+            f"配置错误 meeting.panels：未知的面板 {'、'.join(unknown)}，"
+            f"可选 {' / '.join(MEETING_PANELS)}"
+        )
+
+    inspection = _inspection_settings(root.section("inspection"))
+
     visits = root.section("visits")
     app = root.section("app")
     return Settings(
@@ -299,7 +349,27 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
         ),
         rectification=rectification,
         rankings=rankings,
+        meeting=meeting,
+        inspection=inspection,
         source=source,
+    )
+
+
+def _inspection_settings(section: _Reader) -> InspectionSettings:
+    weights_section = section.section("weights")
+    weights = {key: weights_section.number(key) for key in RISK_COMPONENTS}
+    if sum(weights.values()) <= 0:
+        raise SettingsError("配置错误 inspection.weights：权重之和必须大于 0")
+    return InspectionSettings(
+        villages_per_draw=section.integer("villages_per_draw", minimum=1),
+        households_per_village=section.integer("households_per_village", minimum=1),
+        team_size=section.integer("team_size", minimum=1),
+        exclusion_days=section.integer("exclusion_days", minimum=0),
+        lifted_income_band=section.number("lifted_income_band", minimum=1.0),
+        circular_window_days=section.integer("circular_window_days", minimum=1),
+        inspection_full_days=section.integer("inspection_full_days", minimum=1),
+        rectification_deadline_days=section.integer("rectification_deadline_days", minimum=1),
+        weights=weights,
     )
 
 

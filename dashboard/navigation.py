@@ -31,5 +31,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/rankings.py", "红黑榜", "rankings", ":material/leaderboard:", "督导"),
     PageSpec("pages/rectification.py", "整改进度", "rectification", ":material/checklist:", "督导"),
     PageSpec("pages/income.py", "收入监测", "income", ":material/payments:", "督导"),
+    PageSpec("pages/meeting.py", "会议大屏", "meeting", ":material/tv:", "会议"),
     PageSpec("pages/visits.py", "走访覆盖", "visits", ":material/map:", "督导"),
 )

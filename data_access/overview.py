@@ -115,7 +115,7 @@ def _month_frame(
         ),
         visit_coverage(conn=conn, scope=scope, month=month),
         rectification_progress(conn=conn, scope=scope, on=as_of)[
-            ["township_id", "open", "overdue"]
+            ["township_id", "found", "open", "overdue"]
         ],
     ]
     for part in parts:

@@ -9,8 +9,11 @@ from dashboard.components.honour_roll import render_placements
 from dashboard.components.kpi import count_kpi, rate_kpi, render_kpis
 from dashboard.components.layout import page_header, row_height
 from dashboard.context import current_view
-from data_access.overview import briefing
+from dashboard.exports.briefing import BriefingInputs, briefing_workbook, summary_paragraph
+from data_access.income import band_counts, band_labels, band_table
+from data_access.overview import briefing, townships_in_scope
 from data_access.rankings import Level, ranking
+from data_access.rectification import overdue_items
 
 # As many townships as fit beside the chart without scrolling on a 1080-pixel screen.
 ATTENTION_ROWS = 10
@@ -128,3 +131,26 @@ table_column.dataframe(
         "fell": st.column_config.NumberColumn("收入不增反降", format="%d"),
     },
 )
+
+with st.expander("汇报材料：文字摘要与 Excel 简报", icon=":material/description:"):
+    pack = BriefingInputs(
+        brief=brief,
+        townships=townships,
+        overdue=view.fetch(overdue_items, scope=view.scope, today=brief.as_of),
+        bands=band_table(
+            view.fetch(band_counts, scope=view.scope, month=view.month, settings=settings.income),
+            names=view.fetch(townships_in_scope, scope=view.scope),
+            bands=band_labels(settings=settings.income, year=view.month.year),
+        ),
+        month=view.month,
+        as_of=view.data_as_of or "",
+    )
+    st.code(summary_paragraph(pack, settings), language=None, wrap_lines=True)
+    st.download_button(
+        "下载简报（Excel，A4 横向）",
+        data=lambda: briefing_workbook(pack, settings),
+        file_name=f"简报_{view.month:%Y%m}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        key="briefing-pack",
+    )

@@ -78,6 +78,20 @@ _MISSING = object()
         ("app", "today", "2026-13-01", "app.today"),
         ("visits", "village_tour_roles", [], "visits.village_tour_roles"),
         ("registers", "grace_days", _MISSING, "registers.grace_days"),
+        ("inspection", "team_size", 0, "inspection.team_size"),
+        ("inspection", "households_per_village", "20", "inspection.households_per_village"),
+        ("inspection", "exclusion_days", -1, "inspection.exclusion_days"),
+        ("inspection", "lifted_income_band", 0, "inspection.lifted_income_band"),
+        (
+            "inspection",
+            "rectification_deadline_days",
+            _MISSING,
+            "inspection.rectification_deadline_days",
+        ),
+        ("inspection.weights", "not_inspected", -0.1, "inspection.weights.not_inspected"),
+        ("inspection.weights", "suspects", _MISSING, "inspection.weights.suspects"),
+        ("meeting", "panels", ["overview", "weather"], "meeting.panels"),
+        ("meeting", "seconds_per_panel", 2, "meeting.seconds_per_panel"),
     ],
 )
 def test_an_invalid_value_stops_with_a_message_naming_the_key(section, key, value, expected):
@@ -109,3 +123,10 @@ def test_a_broken_file_is_reported_with_its_path(tmp_path: Path):
     broken.write_text("[county\nname = 1", encoding="utf-8")
     with pytest.raises(SettingsError, match="格式错误"):
         read_settings(broken)
+
+
+def test_inspection_weights_that_add_up_to_nothing_are_refused():
+    data = shipped()
+    data["inspection"]["weights"] = dict.fromkeys(data["inspection"]["weights"], 0)
+    with pytest.raises(SettingsError, match=r"inspection\.weights"):
+        parse_settings(data, DEFAULT_CONFIG_PATH)
