@@ -8,6 +8,7 @@ page stayed offline.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = PROJECT_ROOT / "config" / "settings.toml"
+WALL_SECONDS = 6
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium as root on a machine with no route out: without the background-networking
@@ -63,7 +65,8 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment for the server: a seeded SQLite demo county and settings with a fixed today."""
     workdir = tmp_path_factory.mktemp("browser")
     config = workdir / "settings.toml"
-    config.write_text(_settings_with_fixed_today(SETTINGS_FILE.read_text("utf-8"), AS_OF), "utf-8")
+    settings = _settings_with_fixed_today(SETTINGS_FILE.read_text("utf-8"), AS_OF)
+    config.write_text(_with_fast_meeting_wall(settings), "utf-8")
     env = {
         **os.environ,
         "DASHBOARD_DB_URL": f"sqlite:///{workdir / 'browser.db'}",
@@ -82,6 +85,11 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     if seed.returncode != 0:
         pytest.fail(f"seed-demo failed ({seed.returncode}):\n{seed.stdout}\n{seed.stderr}")
     return env
+
+
+def _with_fast_meeting_wall(text: str) -> str:
+    """The meeting wall turns every WALL_SECONDS, so a test can watch it rotate twice."""
+    return re.sub(r"(?m)^seconds_per_panel = \d+$", f"seconds_per_panel = {WALL_SECONDS}", text)
 
 
 def _settings_with_fixed_today(text: str, today: str) -> str:
