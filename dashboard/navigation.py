@@ -33,4 +33,5 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/income.py", "收入监测", "income", ":material/payments:", "督导"),
     PageSpec("pages/meeting.py", "会议大屏", "meeting", ":material/tv:", "会议"),
     PageSpec("pages/visits.py", "走访覆盖", "visits", ":material/map:", "督导"),
+    PageSpec("pages/inspection.py", "暗访选点", "inspection", ":material/casino:", "督导"),
 )
