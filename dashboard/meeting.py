@@ -26,7 +26,7 @@ from dashboard.components.honour_roll import PANEL_STYLE, roll_html
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
 from data_access.income import NO_DATA_BAND, band_counts, band_labels, income_headline
-from data_access.overview import Briefing, briefing, townships_in_scope
+from data_access.overview import Briefing, Figure, briefing, townships_in_scope
 from data_access.periods import month_label
 from data_access.rankings import Level, rank_reason, ranking
 from data_access.status import data_status
@@ -127,48 +127,28 @@ def _briefing(view: ViewContext) -> Briefing:
     )
 
 
+def count_tile(label: str, figure: Figure, unit: str) -> Tile:
+    """A count that should come down, with its change since last month."""
+    return Tile(label, formatting.count(figure.value), _change_note(figure.change, unit), "bad")
+
+
+def rate_tile(label: str, figure: Figure) -> Tile:
+    """A share that should go up, with its change in percentage points."""
+    return Tile(label, formatting.percent(figure.value), _points_note(figure.change), "good")
+
+
 def overview_tiles(brief: Briefing, *, line: float) -> list[Tile]:
     """The eight figures of 总览, as wall tiles."""
     thresholds = sorted(brief.below_thresholds.items())
     low_threshold, low = thresholds[0]
     return [
         Tile("脱贫户（含监测户）", formatting.count(brief.households.value), "户"),
-        Tile(
-            "监测户·风险未消除",
-            formatting.count(brief.at_risk.value),
-            _change_note(brief.at_risk.change, "户"),
-            "bad",
-        ),
-        Tile(
-            f"低于监测线 {line:,.0f} 元",
-            formatting.count(brief.below_line.value),
-            _change_note(brief.below_line.change, "户"),
-            "bad",
-        ),
-        Tile(
-            f"低于 {low_threshold:,.0f} 元",
-            formatting.count(low.value),
-            _change_note(low.change, "户"),
-            "bad",
-        ),
-        Tile(
-            "收入不增反降",
-            formatting.count(brief.fell.value),
-            _change_note(brief.fell.change, "户"),
-            "bad",
-        ),
-        Tile(
-            "收支登记完整率",
-            formatting.percent(brief.register_rate.value),
-            _points_note(brief.register_rate.change),
-            "good",
-        ),
-        Tile(
-            "帮扶干部走访覆盖率",
-            formatting.percent(brief.visit_rate.value),
-            _points_note(brief.visit_rate.change),
-            "good",
-        ),
+        count_tile("监测户·风险未消除", brief.at_risk, "户"),
+        count_tile(f"低于监测线 {line:,.0f} 元", brief.below_line, "户"),
+        count_tile(f"低于 {low_threshold:,.0f} 元", low, "户"),
+        count_tile("收入不增反降", brief.fell, "户"),
+        rate_tile("收支登记完整率", brief.register_rate),
+        rate_tile("帮扶干部走访覆盖率", brief.visit_rate),
         Tile(
             "逾期未整改",
             formatting.count(brief.overdue_items.value),
@@ -265,18 +245,8 @@ def rectification_panel(view: ViewContext) -> None:
         MEETING_CSS
         + tiles_html(
             [
-                Tile(
-                    "整改未销号",
-                    formatting.count(brief.open_items.value),
-                    _change_note(brief.open_items.change, "项"),
-                    "bad",
-                ),
-                Tile(
-                    "逾期未整改",
-                    formatting.count(brief.overdue_items.value),
-                    _change_note(brief.overdue_items.change, "项"),
-                    "bad",
-                ),
+                count_tile("整改未销号", brief.open_items, "项"),
+                count_tile("逾期未整改", brief.overdue_items, "项"),
             ],
             columns=1,
         )

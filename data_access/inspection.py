@@ -55,7 +55,13 @@ from data_access.models import (
     UnitVillage,
     Village,
 )
-from data_access.risk import household_weight, risk_reasons, risk_scores, village_risk_components
+from data_access.risk import (
+    COUNT_COLUMNS,
+    household_weight,
+    risk_reasons,
+    risk_scores,
+    village_risk_components,
+)
 from data_access.sampling import (
     InspectorTies,
     VillageTies,
@@ -457,7 +463,7 @@ def compute_draw(
             [
                 int(row.village_id),
                 int(row.township_id),
-                *(int(getattr(row, c)) for c in _HASHED_COUNTS),
+                *(int(getattr(row, c)) for c in COUNT_COLUMNS),
                 None if row.last_inspected_on is None else row.last_inspected_on.isoformat(),
                 weights[int(row.village_id)],
             ]
@@ -485,20 +491,6 @@ def compute_draw(
     }
     # The JSON column returns what JSON can hold: compare like with like.
     return DrawOutcome(input_hash=input_hash, result=json.loads(_canonical(result)), risk=scored)
-
-
-_HASHED_COUNTS = (
-    "households",
-    "registered",
-    "assigned",
-    "visited",
-    "income_known",
-    "below_line",
-    "fell",
-    "suspects",
-    "overdue",
-    "black_circulars",
-)
 
 
 @dataclass(frozen=True)
