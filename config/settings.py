@@ -20,6 +20,7 @@ DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "settings.toml"
 
 PROJECTION_METHODS = ("same_months_last_year", "linear")
 RANKING_MODES = ("red_black", "traffic_light")
+DEPLOYMENTS = ("demo", "production")
 MEETING_PANELS = ("overview", "rankings", "rectification", "income", "visits")
 INDICATORS = (
     "registers",
@@ -57,6 +58,18 @@ class CountySettings:
 class AppSettings:
     today: date | None
     period_lag_days: int
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    deployment: str
+    idle_timeout_minutes: int
+    max_failed_logins: int
+    lockout_minutes: int
+
+    @property
+    def production(self) -> bool:
+        return self.deployment == "production"
 
 
 @dataclass(frozen=True)
@@ -143,6 +156,7 @@ class Settings:
     county: CountySettings
     database_url: str
     app: AppSettings
+    auth: AuthSettings
     income: IncomeSettings
     registers: RegisterSettings
     visits: VisitSettings
@@ -330,12 +344,19 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
 
     visits = root.section("visits")
     app = root.section("app")
+    auth = root.section("auth")
     return Settings(
         county=CountySettings(name=county.text("name"), division_code=division_code),
         database_url=_resolve_database_url(root.section("database").text("default_url")),
         app=AppSettings(
             today=app.optional_date("today"),
             period_lag_days=app.integer("period_lag_days"),
+        ),
+        auth=AuthSettings(
+            deployment=auth.choice("deployment", DEPLOYMENTS),
+            idle_timeout_minutes=auth.integer("idle_timeout_minutes", minimum=1),
+            max_failed_logins=auth.integer("max_failed_logins", minimum=1),
+            lockout_minutes=auth.integer("lockout_minutes", minimum=1),
         ),
         income=income,
         registers=RegisterSettings(grace_days=root.section("registers").integer("grace_days")),

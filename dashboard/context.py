@@ -1,7 +1,7 @@
-"""What every page needs to know about the current view: settings, scope, period, data version.
+"""What every page needs to know about the view: user, settings, scope, period, data version.
 
-``dashboard/app.py`` builds the ViewContext once per run (from the sidebar and, later, the logged-in
-user) and pages read it with ``current_view()``; pages never build a scope themselves.
+``dashboard/app.py`` builds the ViewContext once per run from the signed-in user's record and the
+sidebar, and pages read it with ``current_view()``; pages never build a scope themselves.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import streamlit as st
 
 from config import Settings
 from dashboard.data import fetch
+from data_access.auth import Access
 from data_access.scope import Scope
 
 T = TypeVar("T")
@@ -23,11 +24,13 @@ _SESSION_KEY = "_view_context"
 
 @dataclass(frozen=True)
 class ViewContext:
+    # The signed-in user, as read from the database on this run.
+    access: Access
     settings: Settings
     database_url: str
-    # What the viewer may read, narrowed by the sidebar's township filter.
+    # What the user may read (computed from their roles), narrowed by the sidebar's township filter.
     scope: Scope
-    # All townships without personal data: for figures the county publishes (rankings).
+    # All townships without personal data: for figures the county publishes (rankings, meeting).
     published_scope: Scope
     month: date
     today: date

@@ -1,20 +1,31 @@
-"""Command line: ``python -m data_access init-db | seed-demo | ensure-demo | import-boundaries``."""
+"""Command line: ``python -m data_access init-db | seed-demo | ensure-demo | demo-users |
+import-boundaries | users add|disable|reset-password``."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.engine import make_url
 
 from config import Settings, SettingsError, load_settings
+from data_access.auth import (
+    AuthError,
+    Role,
+    add_user,
+    disable_user,
+    ensure_demo_users,
+    reset_password,
+)
 from data_access.boundaries import BoundaryError, import_boundary_file
 from data_access.db import init_db, is_empty, make_engine
 from data_access.indicators import Level
+from data_access.models import Township
 from data_access.periods import month_start
 from data_access.snapshots import warm
 
@@ -39,6 +50,27 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "ensure-demo", help="SQLite 数据库为空或不存在时生成演示数据，否则只升级结构"
     )
+    commands.add_parser("demo-users", help="创建缺少的演示账号（每个角色一个，密码公开，仅供演示）")
+    users = commands.add_parser("users", help="用户管理").add_subparsers(
+        dest="users_command", required=True
+    )
+    add = users.add_parser("add", help="新增用户")
+    add.add_argument("username", help="登录用户名")
+    add.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=[role.value for role in Role],
+        help="角色，可重复指定",
+    )
+    add.add_argument("--name", default="", help="姓名（显示用），默认同用户名")
+    add.add_argument("--township", default=None, help="乡镇用户所属乡镇（名称或代码）")
+    add.add_argument("--password", default=None, help="密码；不给则交互输入")
+    disable = users.add_parser("disable", help="停用用户")
+    disable.add_argument("username")
+    reset = users.add_parser("reset-password", help="重设密码（同时解锁、启用）")
+    reset.add_argument("username")
+    reset.add_argument("--password", default=None, help="新密码；不给则交互输入")
     boundaries = commands.add_parser(
         "import-boundaries", help="从 GeoJSON 文件导入乡镇（及村）边界，替换现有边界"
     )
@@ -67,11 +99,15 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("\n".join(report.lines()))
         return 0
+    if args.command == "users":
+        return manage_users(engine, args)
+    if args.command == "demo-users":
+        return print_demo_users(engine, settings)
     if args.command == "ensure-demo":
         init_db(engine)
         if make_url(engine.url).get_backend_name() != "sqlite" or not is_empty(engine):
             print("数据库已有数据，只升级了结构。")
-            return 0
+            return print_demo_users(engine, settings)
     from data_access.demo import seed_demo
 
     as_of = getattr(args, "as_of", None) or settings.today()
@@ -84,6 +120,74 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(summary.report())
     print(warm_rankings(engine, settings=settings, last_month=month_start(as_of)))
+    return print_demo_users(engine, settings)
+
+
+def print_demo_users(engine: Engine, settings: Settings) -> int:
+    """Create the missing demo accounts and print their passwords (demo deployments only)."""
+    if settings.auth.production:
+        print('生产模式（auth.deployment = "production"）：不创建演示账号。')
+        return 0
+    with engine.begin() as conn:
+        lines = ensure_demo_users(conn=conn)
+    print("演示账号（仅供演示，密码已公开；生产部署前请停用或重设）：")
+    print("\n".join(lines))
+    return 0
+
+
+def _password(given: str | None) -> str:
+    if given is not None:
+        return given
+    first = getpass.getpass("密码：")
+    if first != getpass.getpass("再输一次："):
+        raise AuthError("两次输入的密码不一致")
+    return first
+
+
+def _township_id(engine: Engine, name_or_code: str | None) -> int | None:
+    if name_or_code is None:
+        return None
+    with engine.connect() as conn:
+        township_id = conn.execute(
+            select(Township.id).where(
+                or_(Township.name == name_or_code, Township.code == name_or_code)
+            )
+        ).scalar()
+    if township_id is None:
+        raise AuthError(f"乡镇不存在：{name_or_code}")
+    return township_id
+
+
+def manage_users(engine: Engine, args: argparse.Namespace) -> int:
+    """``users add|disable|reset-password``; changes are audited as done by "命令行"."""
+    by = "命令行"
+    try:
+        if args.users_command == "add":
+            township_id = _township_id(engine, args.township)
+            password = _password(args.password)
+            with engine.begin() as conn:
+                add_user(
+                    conn=conn,
+                    username=args.username,
+                    display_name=args.name,
+                    password=password,
+                    roles=args.role,
+                    township_id=township_id,
+                    by=by,
+                )
+            print(f"已新增用户 {args.username}（{'、'.join(args.role)}）")
+        elif args.users_command == "disable":
+            with engine.begin() as conn:
+                disable_user(conn=conn, username=args.username, by=by)
+            print(f"已停用用户 {args.username}")
+        else:
+            password = _password(args.password)
+            with engine.begin() as conn:
+                reset_password(conn=conn, username=args.username, password=password, by=by)
+            print(f"已重设用户 {args.username} 的密码")
+    except AuthError as error:
+        print(error, file=sys.stderr)
+        return 1
     return 0
 
 

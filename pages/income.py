@@ -5,6 +5,7 @@ from functools import partial
 import streamlit as st
 
 from dashboard import formatting
+from dashboard.auth import audit_export, audit_view
 from dashboard.charts.income import income_histogram_figure, income_structure_figure
 from dashboard.components.income import (
     ALL,
@@ -224,6 +225,7 @@ st.dataframe(
     | {HOUSEHOLD_COLUMNS["change_per_capita"][0]: st.column_config.NumberColumn(format="%+.0f")},
     key="income-households",
 )
+audit_view("收入监测户名单", rows=len(rows), detail={"filters": repr(filters), "page": page})
 
 
 def export_workbook() -> bytes:
@@ -248,6 +250,8 @@ def export_workbook() -> bytes:
 export_column.download_button(
     "导出 Excel",
     export_workbook,
+    on_click=audit_export,
+    args=("收入监测户名单", size),
     file_name=f"收入监测名单_{view.month:%Y%m}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",

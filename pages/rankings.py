@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import formatting
+from dashboard.auth import audit_export
 from dashboard.charts.rankings import contributions_figure, rank_trend_figure
 from dashboard.components.honour_roll import render_rolls
 from dashboard.components.layout import page_header, row_height
@@ -206,6 +207,8 @@ with tab_method:
 
 st.download_button(
     "导出本月排名（Excel）",
+    on_click=audit_export,
+    args=("红黑榜", len(townships) + len(units)),
     data=ranking_workbook(
         townships=townships,
         township_changes=[formatting.rank_change(c) for c in townships["rank_change"]],

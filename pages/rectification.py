@@ -5,6 +5,7 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboard import formatting
+from dashboard.auth import audit_export
 from dashboard.charts.rectification import burndown_figure, progress_figure
 from dashboard.components.countdown import render_countdown
 from dashboard.components.kpi import Kpi, render_kpis
@@ -38,9 +39,6 @@ from data_access.rectification import (
     township_projections,
 )
 
-# Who a status change is recorded as until login lands: the county office's shared account.
-# TODO(login issue): replace with the signed-in user's display name from the ViewContext.
-EDITOR_NAME = "县乡村振兴局"
 # Days of history the burn-down shows before today.
 HISTORY_DAYS = 90
 
@@ -248,7 +246,9 @@ with ledger_tab:
         file_name=f"{settings.county.name}整改台账_{today:%Y%m%d}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
-        on_click="ignore",
+        # Recorded in the audit log (a rerun follows the click).
+        on_click=audit_export,
+        args=("整改台账", len(ledger)),
         key="rect-export",
     )
     render_ledger_table(ledger)
@@ -270,4 +270,4 @@ with ledger_tab:
             st.markdown(f"**{item['code']}**　{item['description']}")
             render_history(view.fetch(status_history, scope=view.scope, item_id=item_id))
         with form_column:
-            render_status_form(view, item, changed_by=EDITOR_NAME)
+            render_status_form(view, item, changed_by=view.access.display_name)

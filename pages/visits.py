@@ -6,6 +6,7 @@ from functools import partial
 import streamlit as st
 
 from dashboard import formatting
+from dashboard.auth import audit_export, audit_view
 from dashboard.charts.visits_map import VILLAGE_LAYER, coverage_deck, legend_entries
 from dashboard.components.kpi import Kpi, render_kpis
 from dashboard.components.layout import page_header, row_height
@@ -200,6 +201,7 @@ if chosen is not None:
         month=view.month,
         settings=visit_settings,
     )
+    audit_view("村农户走访明细", rows=len(households), detail={"village_id": int(chosen)})
     household_column, cadre_column = st.columns([3, 2])
     household_column.markdown(
         f"**农户**（{len(households)} 户，户主姓名已脱敏）"
@@ -270,6 +272,8 @@ def show_list(frame, spec: ListSpec, *, rows: int | None = None, title: str) -> 
         )
     st.download_button(
         f"导出{spec.sheet}（Excel）",
+        on_click=audit_export,
+        args=(spec.sheet, len(frame)),
         # Built only when clicked: five workbooks on every rerun would slow each click.
         data=partial(list_workbook, frame, spec, title=title, subtitle=subtitle),
         file_name=f"{spec.sheet}_{view.month:%Y%m}.xlsx",

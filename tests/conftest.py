@@ -38,9 +38,13 @@ def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 def _seed(engine: Engine, settings: Settings) -> Engine:
+    """The demo county with its demo accounts (one per role; passwords in tests/login.py)."""
+    from data_access.auth import ensure_demo_users
     from data_access.demo import seed_demo
 
     seed_demo(engine, settings=settings, scale=DEMO_SCALE, seed=DEMO_SEED, as_of=AS_OF)
+    with engine.begin() as conn:
+        ensure_demo_users(conn=conn)
     return engine
 
 

@@ -22,6 +22,7 @@ from data_access.rankings import Level, ranking
 from data_access.rectification import overdue_items
 from data_access.scope import county_scope
 from tests.conftest import AS_OF
+from tests.login import logged_in
 
 MONTH = date(2026, 10, 1)
 
@@ -103,6 +104,8 @@ def test_the_overview_offers_the_summary_and_the_download(
 ):
     monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{demo_sqlite_path}")
     monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
-    app = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+    app = logged_in(
+        AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60)
+    )
     assert not app.exception
     assert any(code.value.startswith("截至10月底，全县脱贫户") for code in app.code)

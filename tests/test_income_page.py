@@ -21,6 +21,7 @@ from data_access.db import make_engine
 from data_access.income import HouseholdFilter, band_labels, household_list
 from data_access.scope import Scope, county_scope
 from tests.income_reference import reference_incomes
+from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 PAGE = next(spec for spec in PAGES if spec.file == "pages/income.py")
@@ -52,7 +53,7 @@ def personal_data(demo_sqlite_path: Path) -> tuple[set[str], set[str]]:
 def run_page() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=90)
     app.switch_page(str(PAGE.path))
-    return app.run()
+    return logged_in(app, "leader")  # 县领导: personal data masked
 
 
 def shown_texts(app: AppTest) -> list[str]:

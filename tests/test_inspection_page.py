@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.db import make_engine
 from data_access.models import InspectionDraw
+from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 INSPECTION_PAGE = next(spec for spec in PAGES if spec.url_path == "inspection")
@@ -32,7 +33,7 @@ def inspection_app(monkeypatch, demo_copy_path, test_config_path) -> AppTest:
     monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
     app = AppTest.from_file(APP, default_timeout=60)
     app.switch_page(str(INSPECTION_PAGE.path))
-    return app.run()
+    return logged_in(app, "inspector")
 
 
 def _table(app: AppTest, column: str):

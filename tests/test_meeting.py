@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.meeting import PANELS, Tile, panel_index, progress_html, tiles_html
 from dashboard.navigation import PAGES, PROJECT_ROOT
+from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 MEETING_PAGE = next(spec for spec in PAGES if spec.url_path == "meeting")
@@ -45,7 +46,7 @@ def wall(monkeypatch, demo_sqlite_path, test_config_path, **params) -> AppTest:
     app.switch_page(str(MEETING_PAGE.path))
     for key, value in params.items():
         app.query_params[key] = value
-    return app.run()
+    return logged_in(app, "display")
 
 
 def shown_text(app: AppTest) -> str:

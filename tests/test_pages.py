@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import PAGES, PROJECT_ROOT, PageSpec
 from data_access.db import init_db, make_engine
+from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 
@@ -22,11 +23,17 @@ def demo_app_env(monkeypatch, demo_sqlite_path: Path, test_config_path: Path) ->
     return demo_sqlite_path
 
 
+def run_signed_out() -> AppTest:
+    """The app before anyone signs in (error pages come before the login form)."""
+    return AppTest.from_file(APP, default_timeout=60).run()
+
+
 def run(spec: PageSpec | None = None) -> AppTest:
+    """The app signed in as the demo admin, on ``spec`` (default: the landing page)."""
     app = AppTest.from_file(APP, default_timeout=60)
     if spec is not None and not spec.default:
         app.switch_page(str(spec.path))
-    return app.run()
+    return logged_in(app)
 
 
 def metric_values(app: AppTest) -> dict[str, str]:
@@ -93,7 +100,7 @@ def test_an_unreachable_database_gets_a_chinese_message_not_a_traceback(
 ):
     monkeypatch.setenv("DASHBOARD_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
-    app = run()
+    app = run_signed_out()
     assert not app.exception
     assert "无法连接数据库" in app.error[0].value
 
@@ -104,7 +111,7 @@ def test_an_empty_database_asks_for_data(monkeypatch, tmp_path, test_config_path
     engine.dispose()
     monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
-    app = run()
+    app = run_signed_out()
     assert not app.exception
     assert "还没有数据" in app.error[0].value
 
@@ -116,6 +123,6 @@ def test_a_broken_settings_file_names_the_key(monkeypatch, tmp_path, test_config
         encoding="utf-8",
     )
     monkeypatch.setenv("DASHBOARD_CONFIG", str(broken))
-    app = run()
+    app = run_signed_out()
     assert not app.exception
     assert "rankings.list_size" in app.error[0].value

@@ -28,6 +28,7 @@ from data_access.rankings import methodology_rows, rank_history, rank_reason, ra
 from data_access.scope import Scope, county_scope
 from data_access.snapshots import indicator_counts
 from tests.independent import counts_by_group, nonzero_column
+from tests.login import logged_in
 
 MONTH = date(2026, 10, 1)
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
@@ -258,7 +259,7 @@ def rankings_app(monkeypatch, demo_sqlite_path, test_config_path) -> AppTest:
     monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
     app = AppTest.from_file(APP, default_timeout=60)
     app.switch_page(str(RANKINGS_PAGE.path))
-    return app.run()
+    return logged_in(app)
 
 
 def test_the_rankings_page_lists_the_red_and_black_townships_of_its_table(
@@ -300,7 +301,7 @@ def test_the_overview_names_the_same_red_and_black_townships(
 ):
     monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{demo_sqlite_path}")
     monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
-    app = AppTest.from_file(APP, default_timeout=60).run()
+    app = logged_in(AppTest.from_file(APP, default_timeout=60))
     assert not app.exception
     line = next(e.proto.body for e in app.get("html") if 'data-testid="placements"' in e.proto.body)
     ranked = township_ranking(demo_sqlite, settings)

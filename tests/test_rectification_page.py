@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.db import make_engine
+from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 PAGE = next(spec for spec in PAGES if spec.url_path == "rectification")
@@ -22,7 +23,7 @@ TODAY = date(2026, 11, 29)
 def open_page() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=60)
     app.switch_page(str(PAGE.path))
-    return app.run()
+    return logged_in(app)
 
 
 def scalar(db: Path, sql: str, **params):

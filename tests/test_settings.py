@@ -20,6 +20,8 @@ def test_shipped_settings_are_valid():
     settings = parse_settings(shipped(), DEFAULT_CONFIG_PATH)
     assert settings.income.line_for(2022) == 6800
     assert settings.rankings.summon_limit == 3
+    assert settings.auth.deployment == "demo"
+    assert not settings.auth.production
 
 
 def test_every_key_in_the_settings_file_has_a_comment():
@@ -92,6 +94,10 @@ _MISSING = object()
         ("inspection.weights", "suspects", _MISSING, "inspection.weights.suspects"),
         ("meeting", "panels", ["overview", "weather"], "meeting.panels"),
         ("meeting", "seconds_per_panel", 2, "meeting.seconds_per_panel"),
+        ("auth", "deployment", "staging", "auth.deployment"),
+        ("auth", "idle_timeout_minutes", 0, "auth.idle_timeout_minutes"),
+        ("auth", "max_failed_logins", "5", "auth.max_failed_logins"),
+        ("auth", "lockout_minutes", _MISSING, "auth.lockout_minutes"),
     ],
 )
 def test_an_invalid_value_stops_with_a_message_naming_the_key(section, key, value, expected):

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.masking import mask_name
+from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 VISITS_PAGE = next(spec for spec in PAGES if spec.url_path == "visits")
@@ -25,7 +26,7 @@ def visits_app(monkeypatch, demo_sqlite_path, test_config_path) -> AppTest:
     monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
     app = AppTest.from_file(APP, default_timeout=120)
     app.switch_page(str(VISITS_PAGE.path))
-    return app.run()
+    return logged_in(app, "leader")  # 县领导: personal data masked
 
 
 def metric(app: AppTest, label: str) -> str:

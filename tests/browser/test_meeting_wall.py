@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 from dashboard.meeting import PANELS
 from dashboard.navigation import PROJECT_ROOT
 from tests.browser.conftest import WALL_SECONDS
-from tests.browser.test_pages_browser import foreign_requests
+from tests.browser.test_pages_browser import foreign_requests, log_in, wait_for_run
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +38,8 @@ def test_each_panel_fits_the_screen_and_stays_offline(
     page: Page, server_url: str, request_log: list[str], panel: str
 ) -> None:
     page.goto(f"{server_url}/meeting?panel={panel}&pause=1")
+    wait_for_run(page)
+    log_in(page, "display")
     page.wait_for_selector('[data-testid="wall-progress"]', timeout=60_000)
     page.wait_for_timeout(2_500)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -49,6 +51,8 @@ def test_each_panel_fits_the_screen_and_stays_offline(
 
 def test_the_wall_turns_by_itself(page: Page, server_url: str) -> None:
     page.goto(f"{server_url}/meeting")
+    wait_for_run(page)
+    log_in(page, "display")
     page.wait_for_selector('[data-testid="wall-progress"]', timeout=60_000)
     seen = [shown_index(page)]
     for _ in range(2):

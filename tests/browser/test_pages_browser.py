@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from dashboard.navigation import PAGES, PROJECT_ROOT, PageSpec
+from tests.login import DEMO_PASSWORDS
 
 pytestmark = pytest.mark.browser
 
@@ -51,9 +52,7 @@ def view_url(server_url: str, spec: PageSpec) -> str:
     return f"{server_url}/" if spec.default else f"{server_url}/{spec.url_path}"
 
 
-def open_view(page: Page, server_url: str, spec: PageSpec) -> None:
-    """Load a view and wait until its script has finished and the page has stopped changing."""
-    page.goto(view_url(server_url, spec), timeout=RUN_TIMEOUT_MS)
+def wait_for_run(page: Page) -> None:
     # The attributes streamlit's own e2e suite waits on (e2e_playwright: wait_for_app_run).
     page.wait_for_selector(
         '[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=RUN_TIMEOUT_MS
@@ -61,6 +60,22 @@ def open_view(page: Page, server_url: str, spec: PageSpec) -> None:
     page.wait_for_selector(
         '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=RUN_TIMEOUT_MS
     )
+
+
+def log_in(page: Page, username: str) -> None:
+    """Sign in through the login form as a demo account (created by seed-demo)."""
+    page.get_by_label("用户名", exact=True).fill(username)
+    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORDS[username])
+    page.get_by_role("button", name="登录").click()
+
+
+def open_view(page: Page, server_url: str, spec: PageSpec, *, username: str = "admin") -> None:
+    """Load a view, sign in (every new page load is a new session) and wait until its script has
+    finished and the page has stopped changing."""
+    page.goto(view_url(server_url, spec), timeout=RUN_TIMEOUT_MS)
+    wait_for_run(page)
+    log_in(page, username)
+    wait_for_run(page)
     # The script finishing is not the page being drawn: metrics, plotly and the data grid are
     # lazily loaded components that appear seconds later. Every view has the stamp; an error
     # page has none, so stop waiting as soon as one shows and let the test's assertions speak.
@@ -99,6 +114,42 @@ def test_view_renders_offline_with_its_data_stamp(
     expect(by_test_id(page, "data-stamp")).to_contain_text("数据截至")
     assert request_log, "the request listener saw nothing; is it attached?"
     assert foreign_requests(request_log, server_url) == []
+
+
+def test_the_login_page_is_in_chinese_and_shows_no_data(page: Page, server_url: str) -> None:
+    page.goto(f"{server_url}/", timeout=RUN_TIMEOUT_MS)
+    wait_for_run(page)
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    expect(by_test_id(page, "data-stamp")).to_have_count(0)
+    expect(by_test_id(page, "stMetric")).to_have_count(0)
+    expect(page.get_by_text("用户名", exact=True)).to_be_visible()
+    page.evaluate(WAIT_UNTIL_DRAWN_JS, [QUIET_MS, RUN_TIMEOUT_MS])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "login.png")
+
+
+@pytest.mark.parametrize("username", sorted(DEMO_PASSWORDS))
+def test_each_role_lands_on_a_view_it_may_open(page: Page, server_url: str, username: str) -> None:
+    open_view(page, server_url, DEFAULT_VIEW, username=username)
+    expect(by_test_id(page, "data-stamp").first).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(by_test_id(page, "stException")).to_have_count(0)
+    expect(page.get_by_text("无权访问此页面")).to_have_count(0)
+    page.evaluate(WAIT_UNTIL_DRAWN_JS, [QUIET_MS, RUN_TIMEOUT_MS])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"landing-{username}.png")
+
+
+def test_a_township_user_typing_the_inspection_url_is_refused(page: Page, server_url: str) -> None:
+    inspection = next(spec for spec in PAGES if spec.url_path == "inspection")
+    page.goto(view_url(server_url, inspection), timeout=RUN_TIMEOUT_MS)
+    wait_for_run(page)
+    log_in(page, "township")
+    wait_for_run(page)
+    expect(page.get_by_text("无权访问此页面")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(by_test_id(page, "stDataFrame")).to_have_count(0)
+    page.evaluate(WAIT_UNTIL_DRAWN_JS, [QUIET_MS, RUN_TIMEOUT_MS])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "refused-township-inspection.png")
 
 
 def test_overview_shows_countdown_kpis_and_township_chart(page: Page, server_url: str) -> None:

@@ -1,0 +1,195 @@
+"""The audit trail (data_access/audit.py): every event type is recorded, the log is filterable on
+/admin and exportable, and neither the module nor the app offers a way to change or delete it."""
+
+from __future__ import annotations
+
+import inspect
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+import data_access.audit as audit
+from dashboard.exports.audit import audit_workbook
+from dashboard.navigation import PAGES, PROJECT_ROOT
+from data_access.audit import AuditAction, audit_entries, record
+from data_access.db import make_engine
+from tests.login import logged_in
+
+APP = str(PROJECT_ROOT / "dashboard" / "app.py")
+BY_PATH = {spec.url_path: spec for spec in PAGES}
+
+
+@pytest.fixture
+def private_demo(monkeypatch, tmp_path: Path, demo_sqlite_path: Path, test_config_path: Path):
+    """A copy of the demo county (these tests count audit entries), served to the app."""
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_sqlite_path, copy)
+    monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{copy}")
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
+    engine = make_engine(f"sqlite:///{copy}")
+    yield engine
+    engine.dispose()
+
+
+def actions(engine, username: str | None = None) -> list[tuple[str, str, int | None]]:
+    with engine.connect() as conn:
+        entries = audit_entries(conn=conn, username=username)
+    return list(zip(entries["action"], entries["target"], entries["rows"], strict=True))
+
+
+def test_recorded_entries_are_read_back_newest_first_and_filtered(fresh_engine):
+    with fresh_engine.begin() as conn:
+        record(conn=conn, username="a", action=AuditAction.LOGIN, at=datetime(2026, 11, 1, 8))
+        record(
+            conn=conn,
+            username="b",
+            action=AuditAction.EXPORT,
+            target="整改台账",
+            rows=12,
+            detail={"filters": "全部"},
+            at=datetime(2026, 11, 2, 8),
+        )
+        record(conn=conn, username="a", action=AuditAction.LOGOUT, at=datetime(2026, 11, 3, 8))
+    with fresh_engine.connect() as conn:
+        everything = audit_entries(conn=conn)
+        exports = audit_entries(conn=conn, actions=[AuditAction.EXPORT])
+        of_a = audit_entries(conn=conn, username="a", since=datetime(2026, 11, 2))
+    assert list(everything["action"]) == ["退出登录", "导出", "登录成功"]
+    assert exports.iloc[0]["rows"] == 12
+    assert exports.iloc[0]["detail"] == {"filters": "全部"}
+    assert list(of_a["action"]) == ["退出登录"]
+
+
+def test_the_audit_module_offers_no_way_to_change_or_delete_entries():
+    public = [name for name, _ in inspect.getmembers(audit, inspect.isfunction)]
+    assert not [name for name in public if any(w in name for w in ("update", "delete", "remove"))]
+    source = inspect.getsource(audit)
+    assert "update(" not in source
+    assert "delete(" not in source
+
+
+def test_no_module_of_the_app_updates_or_deletes_audit_entries():
+    offenders = [
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for folder in ("dashboard", "pages", "data_access")
+        for path in (PROJECT_ROOT / folder).rglob("*.py")
+        if "update(AuditEntry" in path.read_text(encoding="utf-8")
+        or "delete(AuditEntry" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+def test_sign_ins_successful_and_failed_are_recorded(private_demo):
+    logged_in(AppTest.from_file(APP, default_timeout=60), "leader", "wrong-password")
+    logged_in(AppTest.from_file(APP, default_timeout=60), "leader")
+    assert [a for a, _, _ in actions(private_demo, "leader")][:2] == ["登录成功", "登录失败"]
+
+
+def test_sign_out_is_recorded(private_demo):
+    app = logged_in(AppTest.from_file(APP, default_timeout=60), "leader")
+    app.button(key="logout").click().run()
+    assert actions(private_demo, "leader")[0][0] == "退出登录"
+
+
+def test_a_household_list_view_is_recorded_once_with_its_row_count(private_demo):
+    app = AppTest.from_file(APP, default_timeout=90)
+    app.switch_page(str(BY_PATH["income"].path))
+    logged_in(app, "leader")
+    app.run()
+    views = [entry for entry in actions(private_demo, "leader") if entry[0] == "查看户级数据"]
+    assert len(views) == 1
+    assert views[0][1] == "收入监测户名单"
+    assert views[0][2] > 0
+
+
+def test_a_refused_page_is_recorded(private_demo):
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.switch_page(str(BY_PATH["inspection"].path))
+    logged_in(app, "township")
+    assert ("拒绝访问", "inspection", None) in actions(private_demo, "township")
+
+
+def _export_script(database_url: str) -> None:
+    from types import SimpleNamespace
+
+    import streamlit as st
+
+    from dashboard.auth import audit_export
+    from dashboard.context import set_current_view
+    from data_access.auth import Access
+
+    access = Access("leader", "演示县领导", frozenset(), None)
+    set_current_view(SimpleNamespace(database_url=database_url, access=access))
+    st.button("导出", key="export", on_click=audit_export, args=("整改台账", 42))
+
+
+def test_an_export_callback_records_what_and_how_many_rows(private_demo):
+    app = AppTest.from_function(_export_script, args=(str(private_demo.url),)).run()
+    app.button(key="export").click().run()
+    assert actions(private_demo, "leader")[0] == ("导出", "整改台账", 42)
+
+
+def test_every_download_button_of_my_pages_records_the_export():
+    # pages/inspection.py records its own draws and exports (its engineer wires them).
+    for spec in PAGES:
+        if spec.url_path == "inspection":
+            continue
+        source = spec.path.read_text(encoding="utf-8")
+        assert source.count("download_button(") == source.count("on_click=audit_export"), spec
+
+
+def test_user_changes_on_the_admin_page_are_recorded(private_demo):
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.switch_page(str(BY_PATH["admin"].path))
+    logged_in(app, "admin")
+    assert not app.exception
+    app.text_input(key="admin-add-username").input("zhang")
+    app.text_input(key="admin-add-name").input("张科长")
+    app.multiselect(key="admin-add-roles").select("县领导")
+    app.text_input(key="admin-add-password").input("a-long-password")
+    app.button(key="admin-add-submit").click().run()
+    assert not app.exception
+    app.selectbox(key="admin-disable-user").set_value("zhang")
+    app.button(key="admin-disable-submit").click().run()
+    assert not app.exception
+    recorded = actions(private_demo, "admin")
+    assert ("新增用户", "zhang", None) in recorded
+    assert ("停用用户", "zhang", None) in recorded
+    with private_demo.connect() as conn:
+        active = conn.execute(text("SELECT active FROM users WHERE username = 'zhang'")).scalar()
+    assert not active
+
+
+def test_the_admin_page_filters_the_log_and_a_non_admin_is_refused(private_demo):
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.switch_page(str(BY_PATH["admin"].path))
+    logged_in(app, "admin")
+    app.multiselect(key="audit-actions").select("登录成功").run()
+    assert not app.exception
+    shown = next(frame.value for frame in app.dataframe if "操作" in frame.value.columns)
+    assert set(shown["操作"]) == {"登录成功"}
+    leader = AppTest.from_file(APP, default_timeout=60)
+    leader.switch_page(str(BY_PATH["admin"].path))
+    logged_in(leader, "leader")
+    assert "无权访问此页面" in leader.error[0].value
+    assert not leader.dataframe
+
+
+def test_the_audit_workbook_holds_every_entry(fresh_engine):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    with fresh_engine.begin() as conn:
+        for number in range(3):
+            record(conn=conn, username="a", action=AuditAction.EXPORT, rows=number)
+    with fresh_engine.connect() as conn:
+        entries = audit_entries(conn=conn)
+    workbook = load_workbook(BytesIO(audit_workbook(entries, county="云岭县", filters_text="全部")))
+    sheet = workbook["审计日志"]
+    assert sheet.cell(row=3, column=3).value == "操作"
+    assert [sheet.cell(row=r, column=3).value for r in range(4, 7)] == ["导出"] * 3
