@@ -3,6 +3,7 @@ the sealed plan for the team, and the findings they bring back."""
 
 import streamlit as st
 
+from dashboard.auth import audit_export
 from dashboard.components.inspection import (
     DRAW_TAB,
     FINDINGS_DRAW_KEY,
@@ -31,13 +32,10 @@ from data_access.inspection import (
 from data_access.risk import COMPONENT_LABELS, COMPONENT_SHORT_LABELS, risk_formula
 from data_access.sampling import METHOD
 
-# Who draws and records until login lands: the supervision team's shared account.
-# TODO(login issue): use the signed-in user's name, and refuse every role but 督查组 and 管理员
-# right here, before anything is read.
-DRAWN_BY = "督查组"
-
+# The entry script refuses this page to every role but 督查组 and 管理员 (PageSpec.confidential).
 view = current_view()
 settings = view.settings
+signed_in = view.access.display_name
 rules = settings.inspection
 
 page_header(view, "暗访选点")
@@ -116,7 +114,7 @@ with tab_draw:
         "每次抽签（含作废重抽）都记入日志，不能修改或删除。"
     )
     render_draw_form(
-        view, pool=pool, draws_in_force=in_force, eligible_villages=eligible, drawn_by=DRAWN_BY
+        view, pool=pool, draws_in_force=in_force, eligible_villages=eligible, drawn_by=signed_in
     )
     shown = st.session_state.get(SHOWN_DRAW_KEY)
     if shown is not None and shown in set(log["draw_id"]):
@@ -176,6 +174,8 @@ with tab_draw:
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/download:",
             key="insp-export",
+            on_click=audit_export,
+            args=(f"暗访密封名单 #{plan.draw_id}", len(plan.households)),
         )
     st.caption(
         "农户抽取顺序："
@@ -254,7 +254,7 @@ with tab_findings:
             key=FINDINGS_DRAW_KEY,
         )
         plan = view.fetch(draw_plan, scope=view.scope, draw_id=int(draw_id))
-        render_finding_form(view, plan, recorded_by=DRAWN_BY)
+        render_finding_form(view, plan, recorded_by=signed_in)
         findings = view.fetch(findings_of_draw, scope=view.scope, draw_id=int(draw_id))
         if findings.empty:
             st.caption(f"抽签 #{draw_id} 尚无检查发现。")
@@ -278,5 +278,5 @@ with tab_findings:
             view,
             findings,
             categories=view.fetch(rectification_categories),
-            changed_by=DRAWN_BY,
+            changed_by=signed_in,
         )

@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.db import make_engine
-from data_access.models import InspectionDraw
+from data_access.models import AuditEntry, InspectionDraw
 from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
@@ -54,7 +54,9 @@ def test_the_page_ranks_every_village_and_says_it_is_confidential(inspection_app
     assert len(risk) == 10
 
 
-def test_a_draw_with_a_typed_seed_shows_the_seed_and_hash_and_verifies(inspection_app):
+def test_a_draw_with_a_typed_seed_shows_the_seed_and_hash_and_verifies(
+    inspection_app, demo_copy_path
+):
     inspection_app.text_input(key="insp-seed").set_value("推进会当场商定-0917")
     inspection_app.button(key=DRAW_BUTTON).click().run()
     assert not inspection_app.exception
@@ -68,6 +70,15 @@ def test_a_draw_with_a_typed_seed_shows_the_seed_and_hash_and_verifies(inspectio
     inspection_app.button(key="insp-verify").click().run()
     assert not inspection_app.exception
     assert any("复核一致" in s.value for s in inspection_app.success)
+
+    engine = make_engine(f"sqlite:///{demo_copy_path}")
+    with engine.connect() as conn:
+        audited = conn.execute(
+            select(AuditEntry.username, AuditEntry.target).where(AuditEntry.action == "暗访抽取")
+        ).all()
+        draw_id = conn.execute(select(func.max(InspectionDraw.id))).scalar_one()
+    engine.dispose()
+    assert audited == [("inspector", f"抽签 #{draw_id}")]
 
 
 def _latest_draw_households(path: Path) -> list[int]:

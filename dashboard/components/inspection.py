@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
+from data_access.audit import AuditAction, record
 from data_access.inspection import (
     DrawParameters,
     DrawPlan,
@@ -159,6 +160,13 @@ def render_draw_form(
                 now=_now(view),
                 settings=view.settings,
                 replaces_draw_id=replaces or None,
+            )
+            record(
+                conn=conn,
+                username=view.access.username,
+                action=AuditAction.INSPECTION_DRAW,
+                target=f"抽签 #{logged.draw_id}",
+                detail={"input_hash": logged.input_hash, "replaces": replaces or None},
             )
     except (InspectionError, SamplingError) as error:
         st.warning(str(error), icon=":material/block:")
