@@ -22,6 +22,7 @@ demo-db: install
 	$(BIN)/python -m data_access ensure-demo
 
 run: demo-db
+	@echo "衔接督导看板: http://localhost:$(PORT)"
 	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT)
 
 lint: install
