@@ -1,5 +1,7 @@
 """红黑榜: township and assisting-unit rankings with the reasons behind each rank."""
 
+from functools import partial
+
 import streamlit as st
 
 from dashboard import formatting
@@ -209,7 +211,9 @@ st.download_button(
     "导出本月排名（Excel）",
     on_click=audit_export,
     args=("红黑榜", len(townships) + len(units)),
-    data=ranking_workbook(
+    # Built only when clicked: openpyxl work has no place in every rerun of the page.
+    data=partial(
+        ranking_workbook,
         townships=townships,
         township_changes=[formatting.rank_change(c) for c in townships["rank_change"]],
         units=units,
