@@ -1,14 +1,16 @@
-"""``python -m bench``: seed a demo county, then time every page; prints plain-text tables.
+"""``python -m bench``: build the demo county at each scale on each database, time every page
+cold and warm with the SQL it needs, and print plain-text tables with the targets checked.
 
-Seeding runs in a child process (the CLI users run); the pages render in this process through
-AppTest, so the peak RSS reported for rendering is this process's own.
+Each database is seeded by the CLI users run and measured by ``python -m bench.measure``, both in
+child processes, so each one's peak memory is its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -17,30 +19,46 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bench import report
+from bench import report, targets
 from bench.database import (
+    PG_URL_VARIABLE,
     SeedError,
     SeedResult,
     database_size,
+    scratch_database,
     seed_demo,
-    sqlite_url,
     table_row_counts,
 )
-from bench.environment import write_settings
-from bench.rendering import PageFailedError, PageTiming, time_pages
-from dashboard.navigation import PAGES
+from bench.environment import PROJECT_ROOT, write_settings
+from bench.results import Measured
 
 DEFAULT_AS_OF = date(2026, 11, 29)
 DEFAULT_SEED = 2023
-TOP_TABLES = 8
+TOP_TABLES = 6
+
+
+class MeasureError(RuntimeError):
+    """``python -m bench.measure`` failed (a page raised or showed an error)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Time seeding the demo county and rendering every page.",
+        description="Time seeding the demo county and rendering every page, at several scales.",
     )
-    parser.add_argument("--scale", type=float, default=1.0, help="demo size; 1 ≈ 24,000 households")
+    parser.add_argument(
+        "--scales",
+        type=lambda text: [float(part) for part in text.split(",")],
+        default=[1.0, 10.0],
+        help="comma-separated demo sizes (1 ≈ 24,000 households); default 1,10",
+    )
+    parser.add_argument(
+        "--backends",
+        type=lambda text: text.split(","),
+        default=None,
+        help=f"sqlite and/or postgresql; default sqlite, plus postgresql when {PG_URL_VARIABLE} "
+        "is set",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="demo random seed")
     parser.add_argument(
         "--as-of",
@@ -49,9 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="data as-of date, also the app's fixed today (YYYY-MM-DD)",
     )
     parser.add_argument(
-        "--db-url", help="benchmark this existing database instead of seeding a fresh SQLite file"
+        "--db-url", help="benchmark this existing database instead of seeding fresh ones"
     )
-    parser.add_argument("--runs", type=int, default=5, help="warm runs per page (median shown)")
+    parser.add_argument("--runs", type=int, default=3, help="warm runs per page (median shown)")
     return parser
 
 
@@ -60,73 +78,155 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.runs < 1:
         print("--runs must be at least 1", file=sys.stderr)
         return 2
+    backends = args.backends or [
+        "sqlite",
+        *(["postgresql"] if os.environ.get(PG_URL_VARIABLE) else []),
+    ]
+    if "postgresql" in backends and not os.environ.get(PG_URL_VARIABLE):
+        print(f"postgresql needs {PG_URL_VARIABLE} (a server where databases may be created)")
+        return 2
+    results: list[Measured] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         config = write_settings(Path(workdir) / "settings.toml", today=args.as_of)
-        database_url = args.db_url or sqlite_url(Path(workdir) / "bench.db")
-        seeded: SeedResult | None = None
         try:
-            if args.db_url is None:
-                seeded = seed_demo(
-                    database_url=database_url,
-                    config=config,
-                    scale=args.scale,
-                    seed=args.seed,
-                    as_of=args.as_of,
-                )
-            # Read by the settings loader on the first AppTest run, and cached from then on.
-            os.environ["DASHBOARD_DB_URL"] = database_url
-            os.environ["DASHBOARD_CONFIG"] = str(config)
-            print(_database_section(args, database_url, seeded), end="\n\n", flush=True)
-            timings = time_pages(PAGES, runs=args.runs)
-        except (SeedError, PageFailedError) as error:
+            if args.db_url:
+                results.append(_measure_existing(args, args.db_url, config, Path(workdir)))
+            for backend in [] if args.db_url else backends:
+                for scale in args.scales:
+                    results.append(_measure_seeded(args, backend, scale, config, Path(workdir)))
+                    print(_database_section(results[-1]), end="\n\n", flush=True)
+        except (SeedError, MeasureError) as error:
             print(error, file=sys.stderr)
             return 1
-    print(_pages_section(timings, runs=args.runs))
+    if args.db_url:
+        print(_database_section(results[0]), end="\n\n")
+    print(_pages_section(results))
+    print()
+    print(_targets_section(results))
     return 0
 
 
-def _database_section(
-    args: argparse.Namespace, database_url: str, seeded: SeedResult | None
-) -> str:
-    origin = f"seed {args.seed}, scale {args.scale:g}" if seeded else "existing database"
-    facts = [("database", f"{_backend(database_url)} ({origin}, as of {args.as_of})")]
-    if seeded:
+def _measure_seeded(
+    args: argparse.Namespace, backend: str, scale: float, config: Path, workdir: Path
+) -> Measured:
+    name = f"dashboard_bench_{str(scale).replace('.', '_')}"
+    with scratch_database(backend, workdir=workdir, name=name) as url:
+        print(f"seeding {backend} at scale {scale:g} …", file=sys.stderr, flush=True)
+        seeded = seed_demo(
+            database_url=url, config=config, scale=scale, seed=args.seed, as_of=args.as_of
+        )
+        return _measure(url, backend, scale, seeded, config, workdir, runs=args.runs)
+
+
+def _measure_existing(args: argparse.Namespace, url: str, config: Path, workdir: Path) -> Measured:
+    backend = make_url(url).get_backend_name()
+    return _measure(url, backend, None, None, config, workdir, runs=args.runs)
+
+
+def _measure(
+    url: str,
+    backend: str,
+    scale: float | None,
+    seeded: SeedResult | None,
+    config: Path,
+    workdir: Path,
+    *,
+    runs: int,
+) -> Measured:
+    print(f"rendering every page ({backend}) …", file=sys.stderr, flush=True)
+    output = workdir / "measure.json"
+    command = [sys.executable, "-m", "bench.measure", "--db-url", url, "--config", str(config)]
+    command += ["--runs", str(runs), "--output", str(output)]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise MeasureError(f"{' '.join(command)} exited with {done.returncode}:\n{done.stderr}")
+    measured = json.loads(output.read_text(encoding="utf-8"))
+    return Measured(
+        backend=backend,
+        scale=scale,
+        seed=seeded,
+        size_bytes=database_size(url),
+        rows=table_row_counts(url),
+        pages={page["url_path"]: page for page in measured["pages"]},
+        overhead_seconds=measured["overhead_seconds"],
+        peak_rss_bytes=measured["peak_rss_bytes"],
+    )
+
+
+def _database_section(result: Measured) -> str:
+    facts = [("database", result.label)]
+    if result.seed:
         facts += [
-            ("seed time", report.seconds(seeded.seconds)),
-            ("seed peak RSS", report.megabytes(seeded.peak_rss_kib * 1024)),
+            ("seed time (with snapshots)", report.seconds(result.seed.seconds)),
+            ("seed peak RSS", report.megabytes(result.seed.peak_rss_kib * 1024)),
         ]
-    facts.append(("database size", report.megabytes(database_size(database_url))))
-    counts = list(table_row_counts(database_url).items())[:TOP_TABLES]
+    facts += [
+        ("database size", report.megabytes(result.size_bytes)),
+        ("render peak RSS", report.megabytes(result.peak_rss_bytes)),
+        ("Streamlit overhead per run", report.milliseconds(result.overhead_seconds) + " ms"),
+    ]
+    rows = [(name, report.count(count)) for name, count in list(result.rows.items())[:TOP_TABLES]]
     return "\n\n".join(
         [
             report.format_table(["measure", "value"], facts),
-            report.format_table(
-                ["table", "rows"], [(name, report.count(rows)) for name, rows in counts]
-            ),
+            report.format_table(["table", "rows"], rows),
         ]
     )
 
 
-def _pages_section(timings: list[PageTiming], *, runs: int) -> str:
+def _pages_section(results: list[Measured]) -> str:
+    """One table per result: cold/warm ms, SQL ms, page/SQL; and the ratio to the smallest scale
+    of the same backend."""
+    tables = []
+    for result in results:
+        base = _smallest_scale(results, result)
+        rows = []
+        for url_path, page in result.pages.items():
+            ratio = ""
+            if base is not None and base is not result:
+                ratio = f"{page['cold_seconds'] / base.pages[url_path]['cold_seconds']:.1f}×"
+            rows.append(
+                (
+                    page["title"],
+                    report.milliseconds(page["cold_seconds"]),
+                    report.milliseconds(page["cold_sql_seconds"]),
+                    str(page["cold_statements"]),
+                    _page_to_sql(page, result.overhead_seconds),
+                    report.milliseconds(page["warm_seconds"]),
+                    ratio or "-",
+                )
+            )
+        headers = [
+            "page",
+            "cold ms",
+            "SQL ms",
+            "statements",
+            "(cold − overhead) / SQL",
+            "warm ms",
+            "cold vs scale 1",
+        ]
+        tables.append(f"{result.label}\n{report.format_table(headers, rows)}")
+    return "\n\n".join(tables)
+
+
+def _page_to_sql(page: dict, overhead: float) -> str:
+    if page["cold_sql_seconds"] <= 0:
+        return "-"
+    return f"{max(page['cold_seconds'] - overhead, 0) / page['cold_sql_seconds']:.1f}"
+
+
+def _smallest_scale(results: list[Measured], result: Measured) -> Measured | None:
+    same = [other for other in results if other.backend == result.backend and other.scale]
+    return min(same, key=lambda other: other.scale) if same and result.scale else None
+
+
+def _targets_section(results: list[Measured]) -> str:
     rows = [
-        (
-            timing.spec.title,
-            timing.spec.url_path,
-            report.milliseconds(timing.cold_seconds),
-            report.milliseconds(timing.warm_median),
-        )
-        for timing in timings
+        (result.label, check.name, check.measured, check.target, "met" if check.met else "MISSED")
+        for result in results
+        for check in targets.checks(result, _smallest_scale(results, result))
     ]
-    table = report.format_table(
-        ["page", "url_path", "cold (ms)", f"warm (ms, median of {runs})"], rows
-    )
-    # ru_maxrss is in KiB on Linux.
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return f"{table}\n\nrender peak RSS (this process): {report.megabytes(peak)}"
-
-
-def _backend(database_url: str) -> str:
-    return make_url(database_url).get_backend_name()
+    return report.format_table(["database", "target", "measured", "limit", "result"], rows)
 
 
 if __name__ == "__main__":

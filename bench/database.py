@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import MetaData, func, select
+from sqlalchemy import MetaData, create_engine, func, select
 from sqlalchemy.engine import make_url
 
+from bench.child_rss import MARKER
 from bench.environment import PROJECT_ROOT
 from data_access.db import make_engine
+
+# The PostgreSQL server the benchmark may create scratch databases on (as the tests do).
+PG_URL_VARIABLE = "DASHBOARD_TEST_PG_URL"
 
 
 class SeedError(RuntimeError):
@@ -26,6 +31,11 @@ class SeedError(RuntimeError):
 class SeedResult:
     seconds: float
     peak_rss_kib: int
+
+
+def _peak_rss_kib(stderr: str) -> int:
+    lines = [line for line in stderr.splitlines() if line.startswith(MARKER)]
+    return int(lines[-1].removeprefix(MARKER)) if lines else 0
 
 
 def sqlite_url(path: Path) -> str:
@@ -40,7 +50,8 @@ def seed_demo(
 
     Raises SeedError with the command's output when it fails.
     """
-    command = [sys.executable, "-m", "data_access", "seed-demo"]
+    # GNU time is not always installed: the child reports its own peak through a wrapper.
+    command = [sys.executable, "-m", "bench.child_rss", "data_access", "seed-demo"]
     command += ["--scale", str(scale), "--seed", str(seed), "--as-of", as_of.isoformat()]
     env = {**os.environ, "DASHBOARD_DB_URL": database_url, "DASHBOARD_CONFIG": str(config)}
     started = time.perf_counter()
@@ -50,8 +61,7 @@ def seed_demo(
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise SeedError(f"{' '.join(command)} exited with {result.returncode}:\n{result.stderr}")
-    # Only one child has run so far, so the children's maximum is the seeder's.
-    return SeedResult(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return SeedResult(seconds, _peak_rss_kib(result.stderr))
 
 
 def database_size(database_url: str) -> int:
@@ -84,3 +94,26 @@ def table_row_counts(database_url: str) -> dict[str, int]:
     finally:
         engine.dispose()
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+@contextmanager
+def scratch_database(backend: str, *, workdir: Path, name: str) -> Iterator[str]:
+    """A new, empty database for one benchmark run, removed afterwards: a SQLite file in
+    ``workdir``, or a PostgreSQL database created next to DASHBOARD_TEST_PG_URL's (its user needs
+    the CREATEDB right). Yields the URL."""
+    if backend == "sqlite":
+        yield sqlite_url(workdir / f"{name}.db")
+        return
+    server = make_url(os.environ[PG_URL_VARIABLE])
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()

@@ -1,56 +1,148 @@
-"""Render time of every registered page through Streamlit's AppTest, cold and warm."""
+"""Render time of every registered page through Streamlit's AppTest, cold and warm, signed in,
+with the time the render spent in SQL."""
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
 import streamlit.logger
+from sqlalchemy import CursorResult, Engine, event
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
 from bench.environment import PROJECT_ROOT
 from dashboard.navigation import PageSpec
+from tests.login import logged_in
 
 APP_SCRIPT = PROJECT_ROOT / "dashboard" / "app.py"
-RUN_TIMEOUT_S = 60
+RUN_TIMEOUT_S = 120
+# Holds every role, so every page renders; the figures are the county's (no narrower scope).
+BENCH_USER = "admin"
+# A script with no data at all: what one AppTest run costs before a page does anything.
+_BARE_SCRIPT = """
+import streamlit as st
+st.set_page_config(page_title="bench", layout="wide")
+st.markdown("# 空白页")
+"""
+
+
+_FETCH_METHODS = ("_fetchone_impl", "_fetchmany_impl", "_fetchall_impl")
+_ITERATOR = "_fetchiter_impl"
 
 
 class PageFailedError(RuntimeError):
     """A page raised while being rendered; its timing would mean nothing."""
 
 
+class SqlClock:
+    """Seconds spent in SQL in this process, by every engine: executing statements and fetching
+    their rows (SQLite computes a GROUP BY while the rows are fetched, not in ``execute``)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.statements = 0
+        self._started: dict[int, float] = {}
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self._started[id(cursor)] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        started = self._started.pop(id(cursor), None)
+        if started is not None:
+            self.seconds += time.perf_counter() - started
+            self.statements += 1
+
+    def _timed(self, method):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        return timed
+
+    def _timed_iterator(self, method):
+        def timed(*args, **kwargs):
+            rows = method(*args, **kwargs)
+            while True:
+                started = time.perf_counter()
+                try:
+                    row = next(rows)
+                except StopIteration:
+                    return
+                finally:
+                    self.seconds += time.perf_counter() - started
+                yield row
+
+        return timed
+
+    @contextmanager
+    def listening(self) -> Iterator[SqlClock]:
+        event.listen(Engine, "before_cursor_execute", self._before)
+        event.listen(Engine, "after_cursor_execute", self._after)
+        # No event marks the end of a fetch: the result's fetch methods are timed instead
+        # (SQLAlchemy internals, stable across 2.x; a benchmark may lean on them).
+        originals = {name: getattr(CursorResult, name) for name in (*_FETCH_METHODS, _ITERATOR)}
+        for name in _FETCH_METHODS:
+            setattr(CursorResult, name, self._timed(originals[name]))
+        setattr(CursorResult, _ITERATOR, self._timed_iterator(originals[_ITERATOR]))
+        try:
+            yield self
+        finally:
+            event.remove(Engine, "before_cursor_execute", self._before)
+            event.remove(Engine, "after_cursor_execute", self._after)
+            for name, method in originals.items():
+                setattr(CursorResult, name, method)
+
+
+@dataclass(frozen=True)
+class Render:
+    seconds: float
+    sql_seconds: float
+    statements: int
+
+
 @dataclass(frozen=True)
 class PageTiming:
     spec: PageSpec
-    cold_seconds: float
-    warm_seconds: tuple[float, ...]
+    cold: Render
+    warm: tuple[Render, ...]
 
     @property
     def warm_median(self) -> float:
-        return statistics.median(self.warm_seconds)
+        return statistics.median(render.seconds for render in self.warm)
 
 
-def render_once(spec: PageSpec) -> float:
-    """Seconds for one run of the entry script showing ``spec``, as a new session would.
-
-    Raises PageFailedError when the page shows an exception or an error message.
-    """
-    app = AppTest.from_file(str(APP_SCRIPT), default_timeout=RUN_TIMEOUT_S)
-    if not spec.default:
-        app.switch_page(str(spec.path))
-    started = time.perf_counter()
-    app.run()
-    seconds = time.perf_counter() - started
+def _timed_run(app: AppTest, spec: PageSpec) -> Render:
+    clock = SqlClock()
+    with clock.listening():
+        started = time.perf_counter()
+        app.run()
+        seconds = time.perf_counter() - started
     # The entry script answers a broken database or settings file with st.error, not a raise.
     failures = [element.message for element in app.exception] + [
         element.value for element in app.error
     ]
     if failures:
         raise PageFailedError(f"{spec.file}: {'; '.join(failures)}")
-    return seconds
+    return Render(seconds, clock.seconds, clock.statements)
+
+
+def signed_in_app(spec: PageSpec) -> AppTest:
+    """A new session on ``spec``, signed in through the login form as BENCH_USER."""
+    app = AppTest.from_file(str(APP_SCRIPT), default_timeout=RUN_TIMEOUT_S)
+    if not spec.default:
+        app.switch_page(str(spec.path))
+    logged_in(app, BENCH_USER)
+    if app.exception:
+        raise PageFailedError(f"{spec.file}: {app.exception[0].message}")
+    return app
 
 
 def clear_caches() -> None:
@@ -59,20 +151,37 @@ def clear_caches() -> None:
 
 
 def time_pages(pages: tuple[PageSpec, ...], *, runs: int) -> list[PageTiming]:
-    """Cold (caches just cleared) and ``runs`` warm render times of every page.
+    """Cold (caches just cleared) and ``runs`` warm render times of every page, each in a session
+    of its own that signed in first (the sign-in run is not timed).
 
-    DASHBOARD_DB_URL and DASHBOARD_CONFIG must be set before the first call. One untimed run comes
-    first so that the first page's cold time is not also the time to import pandas and plotly.
+    DASHBOARD_DB_URL and DASHBOARD_CONFIG must be set before the first call. One untimed page
+    comes first so that the first page's cold time is not also the time to import pandas and
+    plotly.
     """
     _quiet_streamlit_warnings()
-    render_once(pages[0])
+    signed_in_app(pages[0])
     timings = []
     for spec in pages:
+        app = signed_in_app(spec)
         clear_caches()
-        cold = render_once(spec)
-        warm = tuple(render_once(spec) for _ in range(runs))
+        cold = _timed_run(app, spec)
+        warm = tuple(_timed_run(app, spec) for _ in range(runs))
         timings.append(PageTiming(spec, cold, warm))
     return timings
+
+
+def streamlit_overhead(*, runs: int) -> float:
+    """Median seconds of one AppTest run of a script that reads no data: the fixed cost every
+    page pays before its own work."""
+    _quiet_streamlit_warnings()
+    app = AppTest.from_string(_BARE_SCRIPT, default_timeout=RUN_TIMEOUT_S)
+    app.run()
+    seconds = []
+    for _ in range(max(runs, 3)):
+        started = time.perf_counter()
+        app.run()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
 
 
 def _quiet_streamlit_warnings() -> None:

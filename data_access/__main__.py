@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -24,10 +23,9 @@ from data_access.auth import (
 )
 from data_access.boundaries import BoundaryError, import_boundary_file
 from data_access.db import init_db, is_empty, make_engine
-from data_access.indicators import Level
 from data_access.models import Township
 from data_access.periods import month_start
-from data_access.snapshots import warm
+from data_access.warming import warm_caches
 
 
 def _parse_date(text: str) -> date:
@@ -119,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         as_of=as_of,
     )
     print(summary.report())
-    print(warm_rankings(engine, settings=settings, last_month=month_start(as_of)))
+    print(warm_caches(engine, settings=settings, last_month=month_start(as_of)))
     return print_demo_users(engine, settings)
 
 
@@ -189,19 +187,6 @@ def manage_users(engine: Engine, args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 1
     return 0
-
-
-def warm_rankings(engine: Engine, *, settings: Settings, last_month: date) -> str:
-    """Precompute the ranking snapshots the first page views need: a year of township
-    trends and the latest months of units. Returns a line for the report."""
-    started = time.perf_counter()
-    computed = warm(
-        engine, settings=settings, last_month=last_month, months=13, levels=[Level.TOWNSHIP]
-    )
-    computed += warm(
-        engine, settings=settings, last_month=last_month, months=3, levels=[Level.UNIT]
-    )
-    return f"  排名汇总快照 {computed} 个，用时 {time.perf_counter() - started:.1f} 秒"
 
 
 if __name__ == "__main__":

@@ -97,9 +97,14 @@ def write_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(Meta.__table__.update().where(Meta.key == key).values(value=value))
 
 
+def data_version(conn: Connection) -> int:
+    """The version of the data, bumped by every write; 0 for a database never written to."""
+    return int(read_meta(conn, "data_version") or 0)
+
+
 def bump_data_version(conn: Connection, *, as_of: datetime | None = None) -> int:
     """Mark that the data changed: caches keyed by the version go stale. Returns the new version."""
-    version = int(read_meta(conn, "data_version") or 0) + 1
+    version = data_version(conn) + 1
     write_meta(conn, "data_version", str(version))
     if as_of is not None:
         write_meta(conn, "data_as_of", as_of.isoformat(timespec="minutes"))

@@ -39,6 +39,8 @@ from sqlalchemy import (
 )
 
 from config.settings import IncomeSettings
+from data_access.caching import cached_frame, in_scope, settings_key
+from data_access.income_snapshots import income_basis, live_basis, net_income
 from data_access.masking import id_number_column, name_column
 from data_access.models import (
     Assignment,
@@ -52,57 +54,37 @@ from data_access.models import (
     Township,
     Village,
 )
-from data_access.periods import month_end, next_month, same_month_last_year, year_start
-from data_access.scope import Scope
+from data_access.periods import month_end, next_month, year_start
+from data_access.scope import Scope, county_scope
 
 
-def _net(table) -> object:
-    return table.wage + table.business + table.property + table.transfer - table.production_cost
-
-
-def household_income_query(*, scope: Scope, month: date, settings: IncomeSettings) -> Select:
+def household_income_query(
+    *, scope: Scope, month: date, settings: IncomeSettings, basis: Subquery | None = None
+) -> Select:
     """One row per household in scope: registered months, year-to-date net, projection, last year.
+
+    ``basis`` holds the per-household sums (data_access.income_snapshots): pass
+    ``income_basis(conn, month)`` to read the stored snapshot; without it they are computed from
+    the registers in the same statement.
 
     Columns: household_id, township_id, village_id, household_type, members, months, ytd_net,
     projected_net, projected_per_capita (NULL = no data), last_year_per_capita (NULL = unknown).
     """
+    basis = live_basis(month) if basis is None else basis
     elapsed = month.month
-    this_year = (
-        select(
-            IncomeRegister.household_id,
-            func.count().label("months"),
-            func.sum(_net(IncomeRegister)).label("ytd_net"),
-        )
-        .where(IncomeRegister.month.between(year_start(month), month))
-        .group_by(IncomeRegister.household_id)
-        .subquery("this_year")
-    )
-    last_year_same = (
-        select(
-            IncomeRegister.household_id,
-            func.sum(_net(IncomeRegister)).label("same_months_net"),
-        )
-        .where(
-            IncomeRegister.month.between(
-                year_start(same_month_last_year(month)), same_month_last_year(month)
-            )
-        )
-        .group_by(IncomeRegister.household_id)
-        .subquery("last_year_same")
-    )
     last_year = IncomeYear.__table__.alias("last_year")
-    last_year_total = _net(last_year.c)
+    last_year_total = net_income(last_year.c)
 
-    months = func.coalesce(this_year.c.months, 0)
-    linear = this_year.c.ytd_net * 12.0 / cast(months, Float)
-    to_date_scaled = this_year.c.ytd_net * float(elapsed) / cast(months, Float)
+    months = func.coalesce(basis.c.months, 0)
+    linear = basis.c.ytd_net * 12.0 / cast(months, Float)
+    to_date_scaled = basis.c.ytd_net * float(elapsed) / cast(months, Float)
     if settings.projection_method == "linear":
         projected = linear
     else:
         projected = case(
             (
-                and_(last_year_same.c.same_months_net > 0, last_year_total > 0),
-                to_date_scaled * last_year_total / last_year_same.c.same_months_net,
+                and_(basis.c.same_months_net > 0, last_year_total > 0),
+                to_date_scaled * last_year_total / basis.c.same_months_net,
             ),
             else_=linear,
         )
@@ -115,14 +97,13 @@ def household_income_query(*, scope: Scope, month: date, settings: IncomeSetting
             Household.household_type,
             Household.members,
             cast(months, Integer).label("months"),
-            this_year.c.ytd_net,
+            basis.c.ytd_net,
             projected.label("projected_net"),
             (projected / Household.members).label("projected_per_capita"),
             (last_year_total / last_year.c.members).label("last_year_per_capita"),
         )
         .select_from(Household)
-        .outerjoin(this_year, this_year.c.household_id == Household.id)
-        .outerjoin(last_year_same, last_year_same.c.household_id == Household.id)
+        .outerjoin(basis, basis.c.household_id == Household.id)
         .outerjoin(
             last_year,
             and_(last_year.c.household_id == Household.id, last_year.c.year == month.year - 1),
@@ -140,29 +121,14 @@ def income_alerts_by_township(
     Columns: township_id, households, with_data, below_line, below_<threshold> for each configured
     alert threshold (e.g. below_4500), fell.
     """
-    incomes = household_income_query(scope=scope, month=month, settings=settings).subquery()
-    per_capita = incomes.c.projected_per_capita
+    summary = _township_summary(conn=conn, scope=scope, month=month, settings=settings)
+    columns = ["township_id", "households", "with_data", "below_line"]
+    columns += [*_threshold_columns(settings), "fell"]
+    return summary[columns].astype("int64")
 
-    def count_when(condition) -> object:
-        return func.sum(case((condition, 1), else_=0))
 
-    thresholds = {
-        f"below_{threshold:g}": count_when(per_capita < threshold)
-        for threshold in settings.alert_thresholds
-    }
-    query = select(
-        incomes.c.township_id,
-        func.count().label("households"),
-        count_when(per_capita.is_not(None)).label("with_data"),
-        count_when(per_capita < literal(settings.line_for(month.year))).label("below_line"),
-        *(expression.label(name) for name, expression in thresholds.items()),
-        count_when(per_capita < incomes.c.last_year_per_capita).label("fell"),
-    ).group_by(incomes.c.township_id)
-    frame = pd.DataFrame(conn.execute(query).mappings().all())
-    columns = ["township_id", "households", "with_data", "below_line", *thresholds, "fell"]
-    if frame.empty:
-        return pd.DataFrame(columns=columns, dtype="int64")
-    return frame[columns].fillna(0).astype("int64")
+def _threshold_columns(settings: IncomeSettings) -> list[str]:
+    return [f"below_{threshold:g}" for threshold in settings.alert_thresholds]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,13 +204,17 @@ def _current_helper(day: date) -> Subquery:
     )
 
 
-def _household_rows(*, scope: Scope, month: date, settings: IncomeSettings) -> Subquery:
+def _household_rows(
+    *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
+) -> Subquery:
     """household_income_query plus band, change against last year and the fell/below-line flags.
 
     Extra columns: band (NO_DATA_BAND without projection), change_per_capita (NULL when either
     year is unknown), fell (1/0), below_line (1/0).
     """
-    incomes = household_income_query(scope=scope, month=month, settings=settings).subquery()
+    incomes = household_income_query(
+        scope=scope, month=month, settings=settings, basis=income_basis(conn, month)
+    ).subquery()
     per_capita, last_year = incomes.c.projected_per_capita, incomes.c.last_year_per_capita
     line = literal(settings.line_for(month.year))
     return select(
@@ -279,29 +249,78 @@ def income_headline(
 ) -> IncomeHeadline:
     """Households in scope, with a projection, projected below the line and below each alert
     threshold, and whose projection is lower than last year (with the mean drop)."""
-    rows = _household_rows(scope=scope, month=month, settings=settings)
-    per_capita = rows.c.projected_per_capita
-    fell = rows.c.fell == 1
-    query = select(
-        func.count(),
-        _count_when(per_capita.is_not(None)),
-        func.coalesce(func.sum(rows.c.below_line), 0),
-        *(_count_when(per_capita < threshold) for threshold in settings.alert_thresholds),
-        _count_when(fell),
-        func.avg(case((fell, -rows.c.change_per_capita), else_=None)),
-    )
-    households, with_data, below_line, *below, fell_count, drop = conn.execute(query).one()
+    totals = _township_summary(conn=conn, scope=scope, month=month, settings=settings).sum()
+    fell = int(totals.get("fell", 0))
     return IncomeHeadline(
-        households=int(households),
-        with_data=int(with_data or 0),
-        below_line=int(below_line),
+        households=int(totals.get("households", 0)),
+        with_data=int(totals.get("with_data", 0)),
+        below_line=int(totals.get("below_line", 0)),
         below={
-            threshold: int(count or 0)
-            for threshold, count in zip(settings.alert_thresholds, below, strict=True)
+            threshold: int(totals.get(column, 0))
+            for threshold, column in zip(
+                settings.alert_thresholds, _threshold_columns(settings), strict=True
+            )
         },
-        fell=int(fell_count or 0),
-        fell_mean_drop=None if drop is None else float(drop),
+        fell=fell,
+        fell_mean_drop=float(totals["fell_drop"]) / fell if fell else None,
     )
+
+
+def _township_summary(
+    *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
+) -> pd.DataFrame:
+    """The county's income figures per township (cached in the database per data version and
+    settings, data_access.caching), the townships of ``scope`` kept: everything the headline,
+    the alerts and the growth add up.
+
+    Columns: township_id, households, with_data, below_line, below_<threshold>…, fell,
+    fell_drop (sum of the fallen households' per-capita drops), comparable (households known in
+    both years), this_year_total and last_year_total (per-capita income times members, over the
+    comparable households), comparable_members.
+    """
+    county = cached_frame(
+        conn=conn,
+        name="income_township_summary",
+        month=month,
+        fingerprint=settings_key(settings),
+        compute=lambda: _compute_township_summary(
+            conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
+        ),
+    )
+    return in_scope(county, scope)
+
+
+def _compute_township_summary(
+    *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
+) -> pd.DataFrame:
+    rows = _household_rows(conn=conn, scope=scope, month=month, settings=settings)
+    per_capita, last_year = rows.c.projected_per_capita, rows.c.last_year_per_capita
+    fell = rows.c.fell == 1
+    both = and_(per_capita.is_not(None), last_year.is_not(None))
+    thresholds = [
+        _count_when(per_capita < threshold).label(column)
+        for threshold, column in zip(
+            settings.alert_thresholds, _threshold_columns(settings), strict=True
+        )
+    ]
+    query = select(
+        rows.c.township_id,
+        func.count().label("households"),
+        _count_when(per_capita.is_not(None)).label("with_data"),
+        func.sum(rows.c.below_line).label("below_line"),
+        *thresholds,
+        _count_when(fell).label("fell"),
+        func.sum(case((fell, -rows.c.change_per_capita), else_=0.0)).label("fell_drop"),
+        _count_when(both).label("comparable"),
+        func.sum(case((both, per_capita * rows.c.members), else_=0.0)).label("this_year_total"),
+        func.sum(case((both, last_year * rows.c.members), else_=0.0)).label("last_year_total"),
+        func.sum(case((both, rows.c.members), else_=0)).label("comparable_members"),
+    ).group_by(rows.c.township_id)
+    result = conn.execute(query)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    floats = ["fell_drop", "this_year_total", "last_year_total"]
+    counts = [column for column in frame.columns if column not in floats]
+    return frame.astype({**dict.fromkeys(counts, "int64"), **dict.fromkeys(floats, "float64")})
 
 
 def band_counts(
@@ -316,14 +335,37 @@ def band_counts(
 
     Columns: <grouping>_id, household_type, band, households.
     """
-    rows = _household_rows(scope=scope, month=month, settings=settings)
-    group = rows.c[f"{grouping}_id"]
-    query = select(group, rows.c.household_type, rows.c.band, func.count()).group_by(
-        group, rows.c.household_type, rows.c.band
+    villages = cached_frame(
+        conn=conn,
+        name="income_village_bands",
+        month=month,
+        fingerprint=settings_key(settings),
+        compute=lambda: _village_bands(
+            conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
+        ),
     )
-    columns = [f"{grouping}_id", "household_type", "band", "households"]
-    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
-    return frame.astype({f"{grouping}_id": "int64", "band": "int64", "households": "int64"})
+    key = f"{grouping}_id"
+    counts = (
+        in_scope(villages, scope)
+        .groupby([key, "household_type", "band"], as_index=False, sort=True)["households"]
+        .sum()
+    )
+    return counts.astype({key: "int64", "band": "int64", "households": "int64"})
+
+
+def _village_bands(
+    *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
+) -> pd.DataFrame:
+    """Columns: township_id, village_id, household_type, band, households."""
+    rows = _household_rows(conn=conn, scope=scope, month=month, settings=settings)
+    groups = [rows.c.township_id, rows.c.village_id, rows.c.household_type, rows.c.band]
+    columns = ["township_id", "village_id", "household_type", "band", "households"]
+    frame = pd.DataFrame(
+        conn.execute(select(*groups, func.count()).group_by(*groups)).all(), columns=columns
+    )
+    return frame.astype(
+        {"township_id": "int64", "village_id": "int64", "band": "int64", "households": "int64"}
+    )
 
 
 def band_table(
@@ -383,18 +425,42 @@ def income_histogram(
     Households without a projection are left out. Columns: bucket (lower edge, yuan),
     household_type, households.
     """
-    rows = _household_rows(scope=scope, month=month, settings=settings)
+    county = cached_frame(
+        conn=conn,
+        name=f"income_histogram_{bin_width:g}",
+        month=month,
+        fingerprint=settings_key(settings),
+        compute=lambda: _township_histogram(
+            conn=conn,
+            scope=county_scope(conn=conn),
+            month=month,
+            settings=settings,
+            bin_width=bin_width,
+        ),
+    )
+    frame = (
+        in_scope(county, scope)
+        .groupby(["bucket", "household_type"], as_index=False)["households"]
+        .sum()
+    )
+    return frame.sort_values("bucket", kind="stable").reset_index(drop=True)
+
+
+def _township_histogram(
+    *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings, bin_width: float
+) -> pd.DataFrame:
+    """Columns: township_id, bucket, household_type, households."""
+    rows = _household_rows(conn=conn, scope=scope, month=month, settings=settings)
     bucket = (func.floor(rows.c.projected_per_capita / bin_width) * bin_width).label("bucket")
+    groups = [rows.c.township_id, bucket, rows.c.household_type]
     query = (
-        select(bucket, rows.c.household_type, func.count())
+        select(*groups, func.count())
         .where(rows.c.projected_per_capita.is_not(None))
-        .group_by(bucket, rows.c.household_type)
-        .order_by(bucket)
+        .group_by(*groups)
     )
-    frame = pd.DataFrame(
-        conn.execute(query).all(), columns=["bucket", "household_type", "households"]
-    )
-    return frame.astype({"bucket": "float64", "households": "int64"})
+    columns = ["township_id", "bucket", "household_type", "households"]
+    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    return frame.astype({"township_id": "int64", "bucket": "float64", "households": "int64"})
 
 
 @dataclass(frozen=True)
@@ -418,21 +484,14 @@ def income_growth(
     """Growth of 脱贫户(含监测户) per-capita net income: this year's projection against last
     year's, over the households known in both years, weighted by this year's members (人均, as
     the statistics count people)."""
-    rows = _household_rows(scope=scope, month=month, settings=settings)
-    both = and_(rows.c.projected_per_capita.is_not(None), rows.c.last_year_per_capita.is_not(None))
-    query = select(
-        func.count(),
-        func.sum(rows.c.projected_per_capita * rows.c.members),
-        func.sum(rows.c.last_year_per_capita * rows.c.members),
-        func.sum(rows.c.members),
-    ).where(both)
-    households, this_total, last_total, members = conn.execute(query).one()
+    totals = _township_summary(conn=conn, scope=scope, month=month, settings=settings).sum()
+    members = int(totals.get("comparable_members", 0))
     if not members:
         return IncomeGrowth(households=0, this_year=None, last_year=None)
     return IncomeGrowth(
-        households=int(households),
-        this_year=float(this_total) / float(members),
-        last_year=float(last_total) / float(members),
+        households=int(totals["comparable"]),
+        this_year=float(totals["this_year_total"]) / members,
+        last_year=float(totals["last_year_total"]) / members,
     )
 
 
@@ -617,9 +676,14 @@ HOUSEHOLD_LIST_COLUMNS = [
 
 
 def _filtered_rows(
-    *, scope: Scope, month: date, settings: IncomeSettings, filters: HouseholdFilter
+    *,
+    conn: Connection,
+    scope: Scope,
+    month: date,
+    settings: IncomeSettings,
+    filters: HouseholdFilter,
 ) -> tuple[Subquery, list[ColumnElement[bool]]]:
-    rows = _household_rows(scope=scope, month=month, settings=settings)
+    rows = _household_rows(conn=conn, scope=scope, month=month, settings=settings)
     conditions: list[ColumnElement[bool]] = []
     if filters.township_id is not None:
         conditions.append(rows.c.township_id == filters.township_id)
@@ -645,7 +709,9 @@ def household_list_size(
     filters: HouseholdFilter,
 ) -> int:
     """How many households household_list would return without a limit."""
-    rows, conditions = _filtered_rows(scope=scope, month=month, settings=settings, filters=filters)
+    rows, conditions = _filtered_rows(
+        conn=conn, scope=scope, month=month, settings=settings, filters=filters
+    )
     return int(conn.execute(select(func.count()).select_from(rows).where(*conditions)).scalar_one())
 
 
@@ -665,7 +731,9 @@ def household_list(
 
     Columns: HOUSEHOLD_LIST_COLUMNS (band is a number, see band_labels).
     """
-    rows, conditions = _filtered_rows(scope=scope, month=month, settings=settings, filters=filters)
+    rows, conditions = _filtered_rows(
+        conn=conn, scope=scope, month=month, settings=settings, filters=filters
+    )
     helper = _current_helper(month_end(month))
     per_capita = rows.c.projected_per_capita
     query = (

@@ -35,6 +35,7 @@ from sqlalchemy import Connection, and_, case, func, insert, literal, select, up
 from config.settings import Settings
 from data_access.db import bump_data_version
 from data_access.income import household_income_query
+from data_access.income_snapshots import income_basis
 from data_access.masking import id_number_column, name_column
 from data_access.models import (
     AssistingUnit,
@@ -286,7 +287,9 @@ def eligible_households(
     if not village_ids:
         return pd.DataFrame(columns=["household_id", "village_id", "tier", "weight"])
     incomes = (
-        household_income_query(scope=scope, month=month, settings=settings.income)
+        household_income_query(
+            scope=scope, month=month, settings=settings.income, basis=income_basis(conn, month)
+        )
         .where(Household.village_id.in_(sorted(village_ids)))
         .subquery()
     )

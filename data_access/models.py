@@ -569,18 +569,65 @@ class MetaKey(StrEnum):
 
 
 class IndicatorSnapshot(Base):
-    """Raw indicator counts of one township or unit for one month, computed once per data version.
+    """Integer counts of one entity (township, unit, village) of one kind for one month, computed
+    once per data version and settings.
 
-    A cache that lives in the database, so it is shared by every app process: rankings and their
-    12-month trends read it instead of re-aggregating months of registers and visits. Rows of an
-    older data version are stale by definition and are deleted when new ones are written.
+    A cache that lives in the database, so it is shared by every app process: rankings, their
+    12-month trends, the briefing and the visit map read it instead of re-aggregating months of
+    registers and visits. Rows of an older data version are stale by definition and are deleted
+    when new ones are written.
     """
 
     __tablename__ = "indicator_snapshots"
 
     data_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Fingerprint of the settings the counts were computed with (snapshots.settings_key).
+    settings_key: Mapped[str] = mapped_column(String(16), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    # What is counted: a ranking level (township, unit) or another view's counts (e.g. visits).
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Raw counts as returned by data_access.rankings.indicator_table, by column name.
+    # Counts by column name, as the computing function returned them.
     counts: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
+class IncomeSnapshot(Base):
+    """The ingredients of one household's income projection for one month, per data version.
+
+    Every income view needs, per household, the months registered and the net income so far this
+    year and for the same months last year: three GROUP BYs over a year of registers. They are
+    computed once per data version and month (by ``data_access.income_snapshots``) and read from
+    here; the projection itself stays in SQL over these rows, so changing the projection settings
+    needs no recomputation. Rows of an older data version are deleted when new ones are written.
+    """
+
+    __tablename__ = "income_snapshots"
+
+    data_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    household_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Months registered from January to ``month``, and their net income (yuan, whole household).
+    months: Mapped[int] = mapped_column(Integer)
+    ytd_net: Mapped[float | None] = mapped_column(Float)
+    # Net income registered in January to the same month of last year (NULL: none registered).
+    same_months_net: Mapped[float | None] = mapped_column(Float)
+
+
+class FrameSnapshot(Base):
+    """One county-wide query result (a small table) for one month, per data version and settings.
+
+    Used for aggregates that add up over townships (income bands, alerts, growth sums): the
+    county's result is computed once and each reader keeps the rows of its own townships. Rows
+    of an older data version are deleted when new ones are written.
+    """
+
+    __tablename__ = "frame_snapshots"
+
+    data_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Fingerprint of the settings the result was computed with (snapshots.settings_key).
+    settings_key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    # Which result: the computing function's name.
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # {"columns": [...], "dtypes": [...], "data": [[...], ...]}
+    frame: Mapped[dict[str, Any]] = mapped_column(JSON)

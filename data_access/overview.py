@@ -15,15 +15,11 @@ from sqlalchemy import Connection, func, or_, select
 
 from config.settings import Settings
 from data_access.income import income_alerts_by_township
-from data_access.indicators import (
-    household_counts,
-    rectification_progress,
-    register_completeness,
-    visit_coverage,
-)
+from data_access.indicators import Level, household_counts, rectification_progress
 from data_access.models import Milestone, RectificationItem, Township
 from data_access.periods import month_end, previous_month
 from data_access.scope import Scope
+from data_access.snapshots import indicator_counts
 
 
 def townships_in_scope(*, conn: Connection, scope: Scope) -> pd.DataFrame:
@@ -110,10 +106,10 @@ def _month_frame(
         income_alerts_by_township(
             conn=conn, scope=scope, month=month, settings=settings.income
         ).drop(columns="households"),
-        register_completeness(
-            conn=conn, scope=scope, month=month, grace_days=settings.registers.grace_days
-        ),
-        visit_coverage(conn=conn, scope=scope, month=month),
+        # The rankings' snapshot of the month holds the same register and visit counts.
+        indicator_counts(conn=conn, month=month, settings=settings, level=Level.TOWNSHIP)[
+            ["township_id", "households", "registered", "assigned", "visited"]
+        ],
         rectification_progress(conn=conn, scope=scope, on=as_of)[
             ["township_id", "found", "open", "overdue"]
         ],

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, and_, func, literal, or_, select
 
 from config.settings import RISK_COMPONENTS, InspectionSettings, Settings
 from data_access.income import household_income_query
+from data_access.income_snapshots import income_basis
 from data_access.indicators import (
     Level,
     count_when,
@@ -92,7 +93,9 @@ def village_income_risks(
 
     Columns: village_id, income_known, below_line, fell, suspects.
     """
-    incomes = household_income_query(scope=scope, month=month, settings=settings.income).subquery()
+    incomes = household_income_query(
+        scope=scope, month=month, settings=settings.income, basis=income_basis(conn, month)
+    ).subquery()
     wages = (
         select(IncomeRegister.household_id, func.sum(IncomeRegister.wage).label("wage"))
         .where(IncomeRegister.month.between(year_start(month), month))

@@ -21,8 +21,13 @@ class DataStatus:
 
 def data_status(*, conn: Connection) -> DataStatus:
     """Data version (bumped on every write), the as-of stamp and the months with registers."""
+    # Two scalar subqueries, not min() and max() in one SELECT: SQLite answers a lone min or max
+    # from the index, both together by scanning every register.
     first, last = conn.execute(
-        select(func.min(IncomeRegister.month), func.max(IncomeRegister.month))
+        select(
+            select(func.min(IncomeRegister.month)).scalar_subquery(),
+            select(func.max(IncomeRegister.month)).scalar_subquery(),
+        )
     ).one()
     months: list[date] = []
     while first is not None and first <= last:

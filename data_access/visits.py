@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 
 from config.settings import VisitSettings
+from data_access.caching import settings_key, snapshot
 from data_access.indicators import count_when
 from data_access.masking import name_column
 from data_access.models import (
@@ -51,7 +52,7 @@ from data_access.models import (
     Visit,
 )
 from data_access.periods import month_end, year_start
-from data_access.scope import Scope
+from data_access.scope import Scope, county_scope
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,10 @@ COUNT_COLUMNS = (
     "grid_visited",
     "never_visited",
 )
+
+
+# The snapshot kind of the visit map's counts per village.
+VILLAGE_VISITS_KIND = "village_visits"
 
 
 def _visits_by(
@@ -203,13 +208,13 @@ def _household_visit_counts(*, scope: Scope, month: date, settings: VisitSetting
     )
 
 
-def village_coverage(
+def _village_counts(
     *, conn: Connection, scope: Scope, month: date, settings: VisitSettings
 ) -> pd.DataFrame:
-    """Every village in scope (those without households too) with its households and, per duty,
-    those covered and those reached; plus households not visited by anyone this year.
+    """Per village with households in scope: households, and per duty those covered and those
+    reached; plus households not visited by anyone this year.
 
-    Columns: village_id, village, township_id, township, lon, lat, and COUNT_COLUMNS.
+    Columns: village_id and COUNT_COLUMNS.
     """
     start, end = month, month_end(month)
     has_helper = exists().where(
@@ -250,6 +255,30 @@ def village_coverage(
     )
     counted = households.merge(reached, on="village_id", how="left").fillna(0)
     counted["never_visited"] = counted["households"] - counted["visited_this_year"]
+    return counted[["village_id", *COUNT_COLUMNS]].astype("int64")
+
+
+def village_coverage(
+    *, conn: Connection, scope: Scope, month: date, settings: VisitSettings
+) -> pd.DataFrame:
+    """Every village in scope (those without households too) with its households and, per duty,
+    those covered and those reached; plus households not visited by anyone this year.
+
+    The counts come from the county's snapshot of the month (data_access.snapshots), computed
+    once per data version; the villages in scope keep theirs.
+
+    Columns: village_id, village, township_id, township, lon, lat, and COUNT_COLUMNS.
+    """
+    counted = snapshot(
+        conn=conn,
+        kind=VILLAGE_VISITS_KIND,
+        month=month,
+        key="village_id",
+        fingerprint=settings_key(settings),
+        compute=lambda: _village_counts(
+            conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
+        ),
+    )
     places = pd.DataFrame(
         conn.execute(
             select(

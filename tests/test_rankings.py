@@ -139,7 +139,7 @@ def test_the_same_counts_come_from_the_snapshot_and_from_live_sql(demo_sqlite, s
         first = indicator_counts(conn=conn, month=MONTH, settings=settings, level=Level.UNIT)
         stored = conn.execute(
             select(func.count()).where(
-                IndicatorSnapshot.month == MONTH, IndicatorSnapshot.level == "unit"
+                IndicatorSnapshot.month == MONTH, IndicatorSnapshot.kind == "unit"
             )
         ).scalar_one()
         again = indicator_counts(conn=conn, month=MONTH, settings=settings, level=Level.UNIT)

@@ -1,0 +1,57 @@
+"""``python -m bench.measure``: time every page on one database and write the result as JSON.
+
+Run by ``python -m bench`` in a child process per database, so that each one's peak memory is its
+own and one scale's caches never flatter another's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.rendering import streamlit_overhead, time_pages
+from dashboard.navigation import PAGES
+
+
+def measure(*, runs: int) -> dict:
+    timings = time_pages(PAGES, runs=runs)
+    return {
+        "overhead_seconds": streamlit_overhead(runs=runs),
+        # ru_maxrss is in KiB on Linux.
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "pages": [
+            {
+                "url_path": timing.spec.url_path,
+                "title": timing.spec.title,
+                "cold_seconds": timing.cold.seconds,
+                "cold_sql_seconds": timing.cold.sql_seconds,
+                "cold_statements": timing.cold.statements,
+                "warm_seconds": timing.warm_median,
+                "warm_sql_seconds": min(render.sql_seconds for render in timing.warm),
+            }
+            for timing in timings
+        ],
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.measure")
+    parser.add_argument("--db-url", required=True)
+    parser.add_argument("--config", required=True, type=Path)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--output", required=True, type=Path)
+    args = parser.parse_args(argv)
+    # Read by the settings loader on the first AppTest run, and cached from then on.
+    os.environ["DASHBOARD_DB_URL"] = args.db_url
+    os.environ["DASHBOARD_CONFIG"] = str(args.config)
+    result = measure(runs=args.runs)
+    args.output.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,159 @@
+"""Query results kept in the database per data version and settings, shared by every process.
+
+Aggregating a year of registers and visits takes long at the scale of a county and grows with
+the data; its result is small. So a result is computed once for the whole county, stored, and
+read from the database until the data version (bumped by every write) or the settings change;
+rows of older versions are deleted when new ones are written. A reader with a narrower scope
+keeps its own townships' rows afterwards, so one user's scope never shapes what another reads.
+
+- ``snapshot``: integer counts per entity (township, unit, village), one row each
+  (``indicator_snapshots``);
+- ``cached_frame``: any small table, one row per result (``frame_snapshots``).
+
+Each store runs in a transaction of its own; two processes computing the same result at once
+both succeed, and the second write is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from data_access.db import data_version
+from data_access.models import FrameSnapshot, IndicatorSnapshot
+from data_access.scope import Scope
+
+
+def settings_key(*sections: object) -> str:
+    """A short fingerprint of the settings sections (frozen dataclasses) a result is computed
+    with: a changed threshold makes the stored result stale, like a new data version. Pass only
+    the sections the computation reads, so that unrelated settings (the database URL, the
+    meeting wall) leave every process with the same key."""
+    parts = [asdict(section) for section in sections]
+    canonical = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _stored(conn: Connection, where: list, key: str) -> pd.DataFrame | None:
+    rows = conn.execute(
+        select(IndicatorSnapshot.entity_id, IndicatorSnapshot.counts).where(*where)
+    ).all()
+    if not rows:
+        return None
+    return pd.DataFrame([{key: entity_id, **counts} for entity_id, counts in rows])
+
+
+def _store(engine: Engine, identity: dict, key: str, table: pd.DataFrame) -> None:
+    """Write in a transaction of its own; a concurrent writer of the same rows wins harmlessly."""
+    rows = [
+        {
+            **identity,
+            "entity_id": int(record[key]),
+            "counts": {name: int(value) for name, value in record.items() if name != key},
+        }
+        for record in table.to_dict("records")
+    ]
+    if not rows:
+        return
+    try:
+        with engine.begin() as writer:
+            writer.execute(
+                delete(IndicatorSnapshot).where(
+                    IndicatorSnapshot.data_version < identity["data_version"]
+                )
+            )
+            writer.execute(insert(IndicatorSnapshot), rows)
+    except IntegrityError:
+        pass  # another process stored the same snapshot first
+
+
+def snapshot(
+    *,
+    conn: Connection,
+    kind: str,
+    month: date,
+    key: str,
+    fingerprint: str,
+    compute: Callable[[], pd.DataFrame],
+) -> pd.DataFrame:
+    """Integer counts per entity (column ``key``) of ``kind`` for ``month``: from the snapshot of
+    the current data version and settings ``fingerprint``, or ``compute()``d and stored.
+
+    ``compute`` must aggregate for the whole county; a reader with a narrower scope keeps its
+    own townships' rows afterwards.
+    """
+    version = data_version(conn)
+    identity = {
+        "data_version": version,
+        "settings_key": fingerprint,
+        "month": month,
+        "kind": kind,
+    }
+    where = [getattr(IndicatorSnapshot, name) == value for name, value in identity.items()]
+    stored = _stored(conn, where, key)
+    if stored is not None:
+        return stored
+    table = compute()
+    _store(conn.engine, identity, key, table)
+    return table
+
+
+def _encode(frame: pd.DataFrame) -> dict:
+    return {
+        "columns": [str(column) for column in frame.columns],
+        "dtypes": [str(dtype) for dtype in frame.dtypes],
+        # to_json turns NaN into null and numpy scalars into JSON numbers.
+        "data": json.loads(frame.to_json(orient="values", double_precision=15)),
+    }
+
+
+def _decode(stored: dict) -> pd.DataFrame:
+    frame = pd.DataFrame(stored["data"], columns=stored["columns"])
+    return frame.astype(dict(zip(stored["columns"], stored["dtypes"], strict=True)))
+
+
+def cached_frame(
+    *,
+    conn: Connection,
+    name: str,
+    month: date,
+    fingerprint: str,
+    compute: Callable[[], pd.DataFrame],
+) -> pd.DataFrame:
+    """A county-wide result ``name`` for ``month``: from the snapshot of the current data version
+    and settings ``fingerprint``, or ``compute()``d and stored (an empty result too).
+
+    ``compute`` must aggregate for the whole county with a township column, so that a reader
+    with a narrower scope can keep its own townships' rows.
+    """
+    version = data_version(conn)
+    identity = {
+        "data_version": version,
+        "settings_key": fingerprint,
+        "month": month,
+        "name": name,
+    }
+    where = [getattr(FrameSnapshot, column) == value for column, value in identity.items()]
+    stored = conn.execute(select(FrameSnapshot.frame).where(*where)).scalar_one_or_none()
+    if stored is not None:
+        return _decode(stored)
+    frame = compute()
+    try:
+        with conn.engine.begin() as writer:
+            writer.execute(delete(FrameSnapshot).where(FrameSnapshot.data_version < version))
+            writer.execute(insert(FrameSnapshot), {**identity, "frame": _encode(frame)})
+    except IntegrityError:
+        pass  # another process stored the same result first
+    return frame
+
+
+def in_scope(frame: pd.DataFrame, scope: Scope, column: str = "township_id") -> pd.DataFrame:
+    """The rows of a county-wide result whose township lies in ``scope``."""
+    return frame[frame[column].isin(scope.township_ids)].reset_index(drop=True)

@@ -1,0 +1,138 @@
+"""The per-household sums an income projection starts from, computed once per data version.
+
+Every income figure needs, for each household, the months registered and the net income from
+January to the selected month, and last year's net income for the same months: a pass over two
+years of registers. ``income_basis`` answers from ``income_snapshots`` (rows of the current data
+version and month), filling it with one INSERT … SELECT the first time a month is asked for; the
+seed and every import warm the current months with ``warm_income``. The projection itself stays
+in SQL over these sums (data_access.income), so the projection settings are not part of the key.
+
+A database cache shared by every app process, like data_access.snapshots: rows of an older data
+version are stale by definition and are deleted when new ones are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Subquery,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+
+from data_access.db import data_version
+from data_access.models import IncomeRegister, IncomeSnapshot
+from data_access.periods import same_month_last_year, year_start
+
+BASIS_COLUMNS = ("household_id", "months", "ytd_net", "same_months_net")
+
+
+def net_income(table) -> object:
+    """纯收入 of a register or income-year row: the four sources less production costs."""
+    return table.wage + table.business + table.property + table.transfer - table.production_cost
+
+
+def live_basis(month: date) -> Subquery:
+    """The sums straight from the registers, in one pass over both years' months.
+
+    Columns: household_id, months (registered January–``month``), ytd_net (NULL when none),
+    same_months_net (January to the same month last year; NULL when none). Households with no
+    register in either period have no row.
+    """
+    register = IncomeRegister
+    this_start, last_start, last_end = (
+        year_start(month),
+        year_start(month).replace(year=month.year - 1),
+        same_month_last_year(month),
+    )
+    this_year = register.month >= this_start
+    net = net_income(register)
+    return (
+        select(
+            register.household_id,
+            func.sum(case((this_year, 1), else_=0)).label("months"),
+            func.sum(case((this_year, net))).label("ytd_net"),
+            func.sum(case((register.month <= last_end, net))).label("same_months_net"),
+        )
+        .where(
+            or_(
+                register.month.between(this_start, month),
+                register.month.between(last_start, last_end),
+            )
+        )
+        .group_by(register.household_id)
+        .subquery("basis")
+    )
+
+
+def _is_stored(conn: Connection, version: int, month: date) -> bool:
+    stored = exists().where(IncomeSnapshot.data_version == version, IncomeSnapshot.month == month)
+    return bool(conn.execute(select(stored)).scalar())
+
+
+def _has_registers(conn: Connection, month: date) -> bool:
+    """Whether any register falls in the months the basis reads (an empty basis is not stored)."""
+    last_start = year_start(month).replace(year=month.year - 1)
+    found = exists().where(IncomeRegister.month.between(last_start, month))
+    return bool(conn.execute(select(found)).scalar())
+
+
+def _store(engine: Engine, version: int, month: date) -> None:
+    """Fill the snapshot of ``month`` in a transaction of its own, entirely in SQL; a concurrent
+    writer of the same rows wins harmlessly."""
+    basis = live_basis(month)
+    rows = select(
+        literal(version),
+        literal(month),
+        basis.c.household_id,
+        basis.c.months,
+        basis.c.ytd_net,
+        basis.c.same_months_net,
+    )
+    columns = ["data_version", "month", *BASIS_COLUMNS]
+    try:
+        with engine.begin() as writer:
+            writer.execute(delete(IncomeSnapshot).where(IncomeSnapshot.data_version < version))
+            writer.execute(insert(IncomeSnapshot).from_select(columns, rows))
+    except IntegrityError:
+        pass  # another process stored the same snapshot first
+
+
+def income_basis(conn: Connection, month: date) -> Subquery:
+    """The basis of ``month`` for the current data version, read from the snapshot (stored first
+    when missing). Same columns as live_basis."""
+    version = data_version(conn)
+    if not _is_stored(conn, version, month):
+        if not _has_registers(conn, month):
+            return live_basis(month)
+        _store(conn.engine, version, month)
+    snapshot = IncomeSnapshot
+    return (
+        select(snapshot.household_id, snapshot.months, snapshot.ytd_net, snapshot.same_months_net)
+        .where(and_(snapshot.data_version == version, snapshot.month == month))
+        .subquery("basis")
+    )
+
+
+def warm_income(engine: Engine, months: Iterable[date]) -> int:
+    """Store the snapshots of ``months`` that are missing; returns how many were computed."""
+    computed = 0
+    with engine.connect() as conn:
+        version = data_version(conn)
+        for month in months:
+            if not _is_stored(conn, version, month) and _has_registers(conn, month):
+                _store(engine, version, month)
+                computed += 1
+    return computed

@@ -1,0 +1,182 @@
+"""The database caches: income sums and counts per entity, keyed by data version and settings.
+
+A snapshot must give exactly what the live SQL gives, go stale when the data or the settings
+change, and be filled by warm_caches after a seed or an import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from data_access.caching import settings_key
+from data_access.db import bump_data_version, data_version, make_engine
+from data_access.income import household_income_query
+from data_access.income_snapshots import income_basis, live_basis
+from data_access.indicators import Level
+from data_access.models import IncomeSnapshot, IndicatorSnapshot
+from data_access.scope import county_scope
+from data_access.snapshots import indicator_counts
+from data_access.visits import VILLAGE_VISITS_KIND, _village_counts, village_coverage
+from data_access.warming import WARM_MONTHS, WARM_RECENT_MONTHS, warm_caches
+
+MONTH = date(2026, 10, 1)
+
+
+def _sorted(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    return frame.sort_values(key).reset_index(drop=True)
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path, demo_sqlite_path: Path) -> Engine:
+    """A private copy of the demo database, for tests that write."""
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(Path(demo_sqlite_path).read_bytes())
+    engine = make_engine(f"sqlite:///{copy}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize("month", [date(2026, 1, 1), MONTH])
+def test_incomes_from_the_snapshot_equal_the_live_computation(demo_engine, settings, month):
+    with demo_engine.connect() as conn:
+        scope = county_scope(conn=conn)
+        live = pd.DataFrame(
+            conn.execute(
+                household_income_query(scope=scope, month=month, settings=settings.income)
+            ).mappings()
+        )
+        stored = pd.DataFrame(
+            conn.execute(
+                household_income_query(
+                    scope=scope,
+                    month=month,
+                    settings=settings.income,
+                    basis=income_basis(conn, month),
+                )
+            ).mappings()
+        )
+    assert len(live) > 0
+    pd.testing.assert_frame_equal(_sorted(stored, "household_id"), _sorted(live, "household_id"))
+
+
+def test_the_basis_counts_this_years_months_and_last_years_same_months(demo_engine):
+    with demo_engine.connect() as conn:
+        basis = live_basis(MONTH)
+        months, households = conn.execute(
+            select(func.max(basis.c.months), func.count()).select_from(basis)
+        ).one()
+        registers = conn.execute(
+            text(
+                "SELECT count(*) FROM income_registers "
+                "WHERE month BETWEEN '2025-01-01' AND '2025-10-01' "
+                "OR month BETWEEN '2026-01-01' AND '2026-10-01'"
+            )
+        ).scalar_one()
+        with_registers = conn.execute(
+            text(
+                "SELECT count(DISTINCT household_id) FROM income_registers "
+                "WHERE month BETWEEN '2025-01-01' AND '2025-10-01' "
+                "OR month BETWEEN '2026-01-01' AND '2026-10-01'"
+            )
+        ).scalar_one()
+    assert months == 10
+    assert households == with_registers
+    assert registers >= households
+
+
+def test_a_new_data_version_replaces_the_income_snapshot(demo_copy):
+    with demo_copy.connect() as conn:
+        income_basis(conn, MONTH)
+    with demo_copy.begin() as conn:
+        conn.execute(text("UPDATE income_registers SET wage = wage + 100"))
+        version = bump_data_version(conn)
+    with demo_copy.connect() as conn:
+        basis = income_basis(conn, MONTH)
+        fresh = conn.execute(select(func.sum(basis.c.ytd_net))).scalar_one()
+        live = conn.execute(select(func.sum(live_basis(MONTH).c.ytd_net))).scalar_one()
+        versions = conn.execute(select(IncomeSnapshot.data_version).distinct()).scalars().all()
+    assert fresh == pytest.approx(live)
+    assert versions == [version]
+
+
+def test_a_settings_change_makes_the_indicator_snapshot_stale(demo_copy, settings):
+    grace = settings.registers.grace_days
+    lenient = replace(settings, registers=replace(settings.registers, grace_days=grace + 20))
+    assert settings_key(lenient.registers) != settings_key(settings.registers)
+    with demo_copy.connect() as conn:
+        usual = indicator_counts(conn=conn, month=MONTH, settings=settings, level=Level.TOWNSHIP)
+        late = indicator_counts(conn=conn, month=MONTH, settings=lenient, level=Level.TOWNSHIP)
+        keys = conn.execute(
+            select(IndicatorSnapshot.settings_key)
+            .where(IndicatorSnapshot.month == MONTH, IndicatorSnapshot.kind == "township")
+            .distinct()
+        ).scalars()
+        assert len(set(keys)) == 2
+    # A longer grace period counts the registers entered late as in time.
+    assert late["registered"].sum() > usual["registered"].sum()
+
+
+def test_the_settings_key_ignores_the_sections_not_passed(settings):
+    elsewhere = replace(settings, database_url="sqlite:////elsewhere.db")
+    assert settings_key(elsewhere.income) == settings_key(settings.income)
+    assert settings_key(settings.income) != settings_key(settings.visits)
+    assert len(settings_key(settings.income)) == 16
+
+
+def test_village_visit_counts_from_the_snapshot_equal_the_live_counts(demo_engine, settings):
+    with demo_engine.connect() as conn:
+        scope = county_scope(conn=conn)
+        live = _village_counts(conn=conn, scope=scope, month=MONTH, settings=settings.visits)
+        shown = village_coverage(conn=conn, scope=scope, month=MONTH, settings=settings.visits)
+        stored = conn.execute(
+            select(func.count()).where(
+                IndicatorSnapshot.kind == VILLAGE_VISITS_KIND, IndicatorSnapshot.month == MONTH
+            )
+        ).scalar_one()
+    assert stored == len(live) > 0
+    counted = shown[shown["village_id"].isin(live["village_id"])][live.columns]
+    pd.testing.assert_frame_equal(_sorted(counted, "village_id"), _sorted(live, "village_id"))
+
+
+def test_a_narrow_scope_sees_only_its_villages_from_the_county_snapshot(demo_engine, settings):
+    with demo_engine.connect() as conn:
+        county = county_scope(conn=conn)
+        one = county.narrowed([min(county.township_ids)])
+        village_coverage(conn=conn, scope=county, month=MONTH, settings=settings.visits)
+        narrow = village_coverage(conn=conn, scope=one, month=MONTH, settings=settings.visits)
+        live = _village_counts(conn=conn, scope=one, month=MONTH, settings=settings.visits)
+    assert set(narrow["township_id"]) == set(one.township_ids)
+    assert narrow["households"].sum() == live["households"].sum() > 0
+
+
+def test_warming_fills_every_cache_of_the_latest_months(demo_copy, settings):
+    with demo_copy.begin() as conn:
+        bump_data_version(conn)
+    report = warm_caches(demo_copy, settings=settings, last_month=MONTH)
+    with demo_copy.connect() as conn:
+        version = data_version(conn)
+        kinds = dict(
+            conn.execute(
+                select(IndicatorSnapshot.kind, func.count(IndicatorSnapshot.month.distinct()))
+                .where(IndicatorSnapshot.data_version == version)
+                .group_by(IndicatorSnapshot.kind)
+            ).all()
+        )
+        income_months = conn.execute(
+            select(func.count(IncomeSnapshot.month.distinct())).where(
+                IncomeSnapshot.data_version == version
+            )
+        ).scalar_one()
+    assert kinds == {
+        Level.TOWNSHIP.value: WARM_MONTHS[Level.TOWNSHIP],
+        Level.UNIT.value: WARM_MONTHS[Level.UNIT],
+        VILLAGE_VISITS_KIND: WARM_RECENT_MONTHS,
+    }
+    assert income_months == WARM_RECENT_MONTHS
+    assert "汇总快照" in report
