@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, func, literal, or_, select
 
 from config.settings import RISK_COMPONENTS, InspectionSettings, Settings
+from data_access.caching import settings_key, snapshot
 from data_access.income import household_income_query
 from data_access.income_snapshots import income_basis
 from data_access.indicators import (
@@ -44,7 +45,7 @@ from data_access.models import (
     Village,
 )
 from data_access.periods import year_start
-from data_access.scope import Scope
+from data_access.scope import Scope, county_scope
 
 COMPONENT_LABELS = {
     "visits": "走访覆盖不足",
@@ -91,8 +92,29 @@ def village_income_risks(
     (帮扶消除) yet projected below the line, or on a public-welfare job (公益性岗位) with no wage
     income registered this year. A household with both suspicions counts once.
 
+    Counted for the whole county once per data version and settings (data_access.caching);
+    the villages of ``scope`` keep theirs.
+
     Columns: village_id, income_known, below_line, fell, suspects.
     """
+    county = snapshot(
+        conn=conn,
+        kind="village_income_risks",
+        month=month,
+        key="village_id",
+        fingerprint=settings_key(settings.income),
+        compute=lambda: _village_income_risks(
+            conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
+        ),
+    )
+    villages = conn.execute(select(Village.id).where(scope.covers(Village.township_id))).scalars()
+    in_scope = county[county["village_id"].isin(set(villages))].reset_index(drop=True)
+    return in_scope[["village_id", "income_known", "below_line", "fell", "suspects"]]
+
+
+def _village_income_risks(
+    *, conn: Connection, scope: Scope, month: date, settings: Settings
+) -> pd.DataFrame:
     incomes = household_income_query(
         scope=scope, month=month, settings=settings.income, basis=income_basis(conn, month)
     ).subquery()

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 
 from config.settings import VisitSettings
-from data_access.caching import settings_key, snapshot
+from data_access.caching import cached_frame, in_scope, settings_key, snapshot
 from data_access.indicators import count_when
 from data_access.masking import name_column
 from data_access.models import (
@@ -356,8 +356,33 @@ def cadres_with_unvisited_households(
     Reassignments during the month count for the cadre holding the household at its end: that
     is who the township asks.
 
+    Computed for the whole county once per data version (data_access.caching); the townships
+    of ``scope`` keep their rows.
+
     Columns: unit, cadre_id, cadre, township_id, township, assigned, unvisited.
     """
+    county = cached_frame(
+        conn=conn,
+        name="visits_unvisited_cadres",
+        month=month,
+        fingerprint=settings_key(VisitsPerMonth(visits_per_month)),
+        compute=lambda: _cadres_with_unvisited_households(
+            conn=conn, scope=county_scope(conn=conn), month=month, visits_per_month=visits_per_month
+        ),
+    )
+    return in_scope(county, scope)
+
+
+@dataclass(frozen=True)
+class VisitsPerMonth:
+    """The one setting cadres_with_unvisited_households reads (its cache key)."""
+
+    visits_per_month: int
+
+
+def _cadres_with_unvisited_households(
+    *, conn: Connection, scope: Scope, month: date, visits_per_month: int
+) -> pd.DataFrame:
     start, end = month, month_end(month)
     own_visits = (
         select(func.count())
@@ -397,7 +422,10 @@ def cadres_with_unvisited_households(
         .order_by(unit, unvisited.desc(), Cadre.id)
     )
     columns = ["unit", "cadre_id", "cadre", "township_id", "township", "assigned", "unvisited"]
-    return pd.DataFrame(conn.execute(query).all(), columns=columns)
+    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    return frame.astype(
+        {"cadre_id": "int64", "township_id": "int64", "assigned": "int64", "unvisited": "int64"}
+    )
 
 
 def villages_without_meeting_record(*, conn: Connection, scope: Scope, month: date) -> pd.DataFrame:
