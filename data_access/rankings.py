@@ -26,6 +26,7 @@ from data_access.scoring import (
     rank_entities,
     red_black_lists,
     traffic_light,
+    with_columns,
 )
 from data_access.snapshots import SNAPSHOT_LEVELS, indicator_counts
 
@@ -141,9 +142,14 @@ def indicator_table(
         )
     table = _entities(conn, scope, level).merge(counts, on=level.key, how="left")
     table[list(COUNT_COLUMNS)] = table[list(COUNT_COLUMNS)].fillna(0).astype("int64")
-    for indicator in INDICATOR_DEFINITIONS:
-        table[f"{indicator.key}_num"] = table[indicator.numerator]
-        table[f"{indicator.key}_den"] = table[indicator.denominator]
+    table = with_columns(
+        table,
+        {
+            f"{indicator.key}_{part}": table[column]
+            for indicator in INDICATOR_DEFINITIONS
+            for part, column in (("num", indicator.numerator), ("den", indicator.denominator))
+        },
+    )
     if level is Level.UNIT:
         # A unit with no households, villages, items or circulars in scope has nothing to rank.
         has_work = table[[*(f"{key}_den" for key in INDICATORS), "found"]].sum(axis=1) > 0

@@ -38,13 +38,20 @@ def indicator_scores(
 
     ``raw`` holds ``<indicator>_num`` and ``<indicator>_den`` for every indicator.
     """
-    scored = raw.copy()
+    added = {}
     for name in indicators:
-        denominator = scored[f"{name}_den"].astype("float64")
-        rate = scored[f"{name}_num"].astype("float64") / denominator.where(denominator > 0)
-        scored[f"{name}_rate"] = rate
-        scored[f"{name}_score"] = (rate / rules.targets[name]).clip(upper=1.0) * 100.0
-    return scored
+        denominator = raw[f"{name}_den"].astype("float64")
+        rate = raw[f"{name}_num"].astype("float64") / denominator.where(denominator > 0)
+        added[f"{name}_rate"] = rate
+        added[f"{name}_score"] = (rate / rules.targets[name]).clip(upper=1.0) * 100.0
+    return with_columns(raw, added)
+
+
+def with_columns(frame: pd.DataFrame, added: Mapping[str, object]) -> pd.DataFrame:
+    """``frame`` with ``added`` columns (replacing any of the same name), joined in one step:
+    inserting columns one at a time copies the frame's blocks each time."""
+    kept = frame.drop(columns=[name for name in added if name in frame.columns])
+    return pd.concat([kept, pd.DataFrame(added, index=frame.index)], axis=1)
 
 
 def composite_scores(
@@ -52,28 +59,28 @@ def composite_scores(
 ) -> pd.DataFrame:
     """Adds each indicator's contribution (points of the composite), ``circular_points``,
     ``composite`` and ``incomplete`` (the indicators without data, as a list)."""
-    result = scored.copy()
     weights = np.array([rules.weights[name] for name in indicators], dtype="float64")
-    scores = result[[f"{name}_score" for name in indicators]].to_numpy(dtype="float64")
+    scores = scored[[f"{name}_score" for name in indicators]].to_numpy(dtype="float64")
     present = ~np.isnan(scores)
     effective = np.where(present, weights, 0.0)
     totals = effective.sum(axis=1, keepdims=True)
     shares = np.divide(effective, totals, out=np.zeros_like(effective), where=totals > 0)
     contributions = np.nan_to_num(scores) * shares
-    for column, name in enumerate(indicators):
-        result[f"{name}_points"] = contributions[:, column]
-    result["circular_points"] = (
-        result["red_circulars"] * rules.red_circular_points
-        - result["black_circulars"] * rules.black_circular_points
+    added: dict[str, object] = {
+        f"{name}_points": contributions[:, column] for column, name in enumerate(indicators)
+    }
+    circular_points = (
+        scored["red_circulars"].to_numpy() * rules.red_circular_points
+        - scored["black_circulars"].to_numpy() * rules.black_circular_points
     )
-    result["composite"] = (
-        np.where(totals[:, 0] > 0, contributions.sum(axis=1), np.nan)
-        + result["circular_points"].to_numpy()
+    added["circular_points"] = circular_points
+    added["composite"] = (
+        np.where(totals[:, 0] > 0, contributions.sum(axis=1), np.nan) + circular_points
     )
-    result["incomplete"] = [
+    added["incomplete"] = [
         [name for name, has in zip(indicators, row, strict=True) if not has] for row in present
     ]
-    return result
+    return with_columns(scored, added)
 
 
 def rank_entities(scored: pd.DataFrame) -> pd.DataFrame:
