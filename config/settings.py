@@ -152,6 +152,24 @@ class InspectionSettings:
 
 
 @dataclass(frozen=True)
+class ImportSettings:
+    max_file_mb: int
+    max_rows: int
+    max_uncompressed_mb: int
+    max_compression_ratio: int
+    max_rejected_stored: int
+    preview_rows: int
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    @property
+    def max_uncompressed_bytes(self) -> int:
+        return self.max_uncompressed_mb * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class Settings:
     county: CountySettings
     database_url: str
@@ -164,6 +182,7 @@ class Settings:
     rankings: RankingSettings
     meeting: MeetingSettings
     inspection: InspectionSettings
+    imports: ImportSettings
     source: Path
 
     def today(self) -> date:
@@ -372,7 +391,19 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
         rankings=rankings,
         meeting=meeting,
         inspection=inspection,
+        imports=_import_settings(root.section("imports")),
         source=source,
+    )
+
+
+def _import_settings(section: _Reader) -> ImportSettings:
+    return ImportSettings(
+        max_file_mb=section.integer("max_file_mb", minimum=1),
+        max_rows=section.integer("max_rows", minimum=1),
+        max_uncompressed_mb=section.integer("max_uncompressed_mb", minimum=1),
+        max_compression_ratio=section.integer("max_compression_ratio", minimum=2),
+        max_rejected_stored=section.integer("max_rejected_stored", minimum=0),
+        preview_rows=section.integer("preview_rows", minimum=1),
     )
 
 

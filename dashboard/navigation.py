@@ -54,6 +54,14 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/meeting.py", "会议大屏", "meeting", ":material/tv:", "会议", roles=EVERY_ROLE),
     PageSpec("pages/visits.py", "走访覆盖", "visits", ":material/map:", "督导"),
     PageSpec(
+        "pages/import.py",
+        "数据导入",
+        "import",
+        ":material/upload_file:",
+        "管理",
+        roles=ADMIN_ROLES,
+    ),
+    PageSpec(
         "pages/admin.py",
         "用户与审计",
         "admin",

@@ -1,5 +1,5 @@
 """Command line: ``python -m data_access init-db | seed-demo | ensure-demo | demo-users |
-import-boundaries | users add|disable|reset-password``."""
+import-boundaries | import | import-template | users add|disable|reset-password``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from data_access.auth import (
 )
 from data_access.boundaries import BoundaryError, import_boundary_file
 from data_access.db import init_db, is_empty, make_engine
+from data_access.importing import cli as import_cli
 from data_access.models import Township
 from data_access.periods import month_start
 from data_access.warming import warm_caches
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     boundaries.add_argument(
         "file", type=Path, help="WGS84 经纬度的 GeoJSON FeatureCollection，要素属性 name 为地名"
     )
+    import_cli.add_parsers(commands)
     return parser
 
 
@@ -97,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("\n".join(report.lines()))
         return 0
+    if args.command == "import":
+        return import_cli.run_import(args, settings, engine)
+    if args.command == "import-template":
+        return import_cli.run_template(args, settings)
     if args.command == "users":
         return manage_users(engine, args)
     if args.command == "demo-users":

@@ -179,7 +179,11 @@ class UnitVillage(Base):
 
 class Cadre(Base):
     __tablename__ = "cadres"
-    __table_args__ = (_one_of("role", CadreRole),)
+    __table_args__ = (
+        _one_of("role", CadreRole),
+        # The natural key of the 帮扶单位与干部 import.
+        Index("uq_cadres_name_phone", "name", "phone", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(20))
@@ -526,11 +530,19 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class ImportStatus(StrEnum):
+    COMMITTED = "已导入"
+    # All-or-nothing import with rejected rows: nothing was written.
+    REFUSED = "未导入"
+
+
 class ImportBatch(Base):
+    """One committed (or all-or-nothing refused) import of a workbook; rows are never edited."""
+
     __tablename__ = "import_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    imported_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     username: Mapped[str] = mapped_column(String(40))
     file_name: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
@@ -540,6 +552,11 @@ class ImportBatch(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     rejected_rows: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(6), default=ImportStatus.COMMITTED.value)
+    sheet: Mapped[str] = mapped_column(String(100), default="")
+    # Data rows read from the sheet (accepted and rejected).
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    all_or_nothing: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Meta(Base):

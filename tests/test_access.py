@@ -27,12 +27,14 @@ REFUSAL = "无权访问此页面"
 ADMIN = frozenset({Role.ADMIN})
 BY_PATH = {spec.url_path: spec for spec in PAGES}
 
+# Pages only the county office (管理员) opens: users and audit, data import.
+ADMIN_ONLY = {"admin", "import"}
 # Which demo account opens which page: True opens, False is refused.
 OPENS = {
     "admin": {spec.url_path: True for spec in PAGES},
-    "leader": {spec.url_path: spec.url_path not in {"inspection", "admin"} for spec in PAGES},
-    "inspector": {spec.url_path: spec.url_path != "admin" for spec in PAGES},
-    "township": {spec.url_path: spec.url_path not in {"inspection", "admin"} for spec in PAGES},
+    "leader": {spec.url_path: spec.url_path not in {"inspection", *ADMIN_ONLY} for spec in PAGES},
+    "inspector": {spec.url_path: spec.url_path not in ADMIN_ONLY for spec in PAGES},
+    "township": {spec.url_path: spec.url_path not in {"inspection", *ADMIN_ONLY} for spec in PAGES},
     "display": {spec.url_path: spec.url_path == "meeting" for spec in PAGES},
 }
 CASES = [

@@ -1,0 +1,416 @@
+"""数据导入: choose a kind, download its template, upload, read the dry run, commit; the history.
+
+The uploaded file is read and converted once per (file, kind, sheet) and the dry run once per data
+version, both kept in the session, so ticking a checkbox does not re-read 50,000 rows. Every
+failure ends in a Chinese message on the page: a refused file, a sheet to choose, a row error, a
+commit that failed (its transaction rolled back, nothing written).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from datetime import datetime
+
+import streamlit as st
+
+from dashboard.auth import audit_export, read_now
+from dashboard.components.layout import row_height
+from dashboard.context import ViewContext
+from dashboard.data import engine_for
+from dashboard.exports.imports import rejected_workbook
+from data_access.importing import (
+    BATCH_COLUMNS,
+    KINDS,
+    ImportContext,
+    ImportRefusedError,
+    ImportReport,
+    Kind,
+    Prepared,
+    SheetChoiceError,
+    batch_rejections,
+    commit,
+    dry_run,
+    import_batches,
+    prepare,
+    record_refusal,
+    refresh_caches,
+    template_workbook,
+)
+from data_access.models import ImportStatus
+
+logger = logging.getLogger("dashboard.imports")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_PREPARED_KEY = "_import_prepared"
+_REPORT_KEY = "_import_report"
+_FILE_KEY = "_import_file_sha"
+_FLASH_KEY = "_import_flash"
+_REFUSED_KEY = "_import_refusals_audited"
+SHEET_KEY = "import-sheet"
+
+
+def show_flash() -> None:
+    """The outcome of the commit made on the run before (it triggered a rerun)."""
+    flash = st.session_state.pop(_FLASH_KEY, None)
+    if flash is None:
+        return
+    kind, message = flash
+    if kind == "success":
+        st.success(message, icon=":material/check_circle:")
+    else:
+        st.warning(message, icon=":material/block:")
+
+
+def _now(view: ViewContext) -> datetime:
+    # The reference day with the wall-clock time: with a fixed demo date, batches and history
+    # stay on the demo's calendar; in production both are the real now.
+    return datetime.combine(view.today, datetime.now().time().replace(microsecond=0))
+
+
+def _context(view: ViewContext, file_name: str) -> ImportContext:
+    """Who imports and what they may write: the whole county, or a township user's own."""
+    scope = None
+    if view.access.township_bound:
+        with engine_for(view.database_url).connect() as conn:
+            scope = view.access.scope(conn)
+    return ImportContext(
+        today=view.today,
+        now=_now(view),
+        username=view.access.username,
+        scope=scope,
+        file_name=file_name,
+    )
+
+
+def _prepared(view: ViewContext, content: bytes, name: str, kind: Kind, sheet: str | None):
+    """prepare(), kept in the session for the latest file, kind and sheet."""
+    key = (hashlib.sha256(content).hexdigest(), name, kind.key, sheet)
+    cached = st.session_state.get(_PREPARED_KEY)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    with st.spinner("正在读取工作簿…"):
+        prepared = prepare(
+            content=content,
+            file_name=name,
+            kind=kind,
+            limits=view.settings.imports,
+            sheet=sheet,
+        )
+    st.session_state[_PREPARED_KEY] = (key, prepared)
+    return prepared
+
+
+def _report(view: ViewContext, prepared: Prepared, ctx: ImportContext) -> ImportReport:
+    """dry_run(), kept in the session until the data version changes."""
+    key = (prepared.sha256, prepared.kind.key, prepared.sheet, view.data_version)
+    cached = st.session_state.get(_REPORT_KEY)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    with (
+        st.spinner("正在试导入（核对每一行，不写入）…"),
+        engine_for(view.database_url).connect() as conn,
+    ):
+        report = dry_run(conn=conn, prepared=prepared, ctx=ctx)
+    st.session_state[_REPORT_KEY] = (key, report)
+    return report
+
+
+def _audit_refusal(view: ViewContext, name: str, content: bytes, reason: str) -> None:
+    """A refused file goes into the audit log once per session."""
+    seen = st.session_state.setdefault(_REFUSED_KEY, set())
+    digest = hashlib.sha256(content).hexdigest()
+    if digest in seen:
+        return
+    seen.add(digest)
+    record_refusal(
+        engine=engine_for(view.database_url),
+        username=view.access.username,
+        file_name=name,
+        content=content,
+        reason=reason,
+        now=_now(view),
+    )
+
+
+def render_import(view: ViewContext) -> None:
+    """Kind → template → upload → sheet → dry run → rejected rows → commit."""
+    limits = view.settings.imports
+    choose, template = st.columns([2, 1], vertical_alignment="bottom")
+    kind_key = choose.selectbox(
+        "台账类别",
+        list(KINDS),
+        format_func=lambda key: KINDS[key].label,
+        key="import-kind",
+    )
+    kind = KINDS[kind_key]
+    template.download_button(
+        f"下载“{kind.label}”导入模板",
+        data=lambda: template_workbook(kind, county=view.settings.county.name),
+        file_name=f"{kind.label}导入模板.xlsx",
+        mime=XLSX,
+        icon=":material/download:",
+        key="import-template",
+        width="stretch",
+    )
+    st.caption(
+        f"{kind.summary}。唯一标识：{kind.natural_key}（再次导入同一文件不会重复新增）。"
+        f"表头文字是导入约定，见模板的“填写规则”页。"
+    )
+    upload = st.file_uploader(
+        "上传填好的工作簿",
+        # .xls is let through so that it is refused with a Chinese explanation.
+        type=["xlsx", "xlsm", "xls"],
+        key="import-file",
+        # The browser refuses a larger file before sending it; the server checks again.
+        max_upload_size=limits.max_file_mb,
+        help=f".xlsx 或 .xlsm，不超过 {limits.max_file_mb} MB、{limits.max_rows:,} 行。",
+    )
+    if upload is None:
+        st.info("先下载模板并按表头填写，再上传；上传后会先试导入，核对无误再确认写入。")
+        return
+    content = upload.getvalue()
+    digest = hashlib.sha256(content).hexdigest()
+    if st.session_state.get(_FILE_KEY) != digest:
+        # A new file: the sheet chosen for the previous one means nothing here.
+        st.session_state[_FILE_KEY] = digest
+        st.session_state.pop(SHEET_KEY, None)
+    sheet = st.session_state.get(SHEET_KEY)
+    try:
+        prepared = _prepared(view, content, upload.name, kind, sheet)
+    except SheetChoiceError as error:
+        st.info(str(error), icon=":material/tab:")
+        _sheet_picker(error.sheets)
+        return
+    except ImportRefusedError as error:
+        st.error(f"**拒绝导入**：{error}", icon=":material/block:")
+        _audit_refusal(view, upload.name, content, str(error))
+        return
+    except Exception:  # a file no check foresaw must not take the page down
+        logger.exception("reading an uploaded workbook failed")
+        st.error(
+            "**无法处理该文件**：读取时出现意外错误，数据库未改动。"
+            "请用 Excel 重新保存为 .xlsx 后再试，或把文件交给系统管理员。",
+            icon=":material/error:",
+        )
+        return
+    if len(prepared.sheets) > 1:
+        _sheet_picker(prepared.sheets)
+    ctx = _context(view, upload.name)
+    try:
+        report = _report(view, prepared, ctx)
+    except Exception:
+        logger.exception("dry run failed")
+        st.error("**试导入失败**：出现意外错误，数据库未改动。", icon=":material/error:")
+        return
+    _render_report(view, prepared, report)
+    _render_commit(view, prepared, report, ctx)
+
+
+def _sheet_picker(sheets: tuple[str, ...]) -> None:
+    st.selectbox(
+        "工作表",
+        list(sheets),
+        index=None,
+        placeholder="请选择工作表（未选时自动识别）",
+        key=SHEET_KEY,
+    )
+
+
+def _render_report(view: ViewContext, prepared: Prepared, report: ImportReport) -> None:
+    limit = view.settings.imports.preview_rows
+    counts = report.counts
+    st.caption(" · ".join(prepared.notes()))
+    st.markdown("**试导入结果**（尚未写入）")
+    for column, (label, value) in zip(
+        st.columns(4),
+        (
+            ("新增", counts.inserted),
+            ("更新", counts.updated),
+            ("不变", counts.unchanged),
+            ("拒绝", counts.rejected),
+        ),
+        strict=True,
+    ):
+        column.metric(label, f"{value:,}", border=True)
+    if counts.rejected:
+        st.warning(
+            f"{counts.rejected:,} 行被拒绝，原因见下表；下载被拒绝的行，改正后可再次导入。"
+            "确认导入时，被拒绝的行不会写入，其余行照常写入（除非选择“全有或全无”）。",
+            icon=":material/warning:",
+        )
+        errors = report.error_table(limit)
+        st.dataframe(
+            errors,
+            hide_index=True,
+            width="stretch",
+            height=row_height(min(len(errors), 10)),
+            key="import-errors",
+        )
+        if len(report.error_table()) > limit:
+            st.caption(f"只列出前 {limit} 条错误；全部被拒绝的行请下载查看。")
+        rows = report.rejected_rows()
+        st.download_button(
+            f"下载被拒绝的行（{counts.rejected:,} 行，含错误原因）",
+            data=lambda: rejected_workbook(
+                rows,
+                kind=prepared.kind.label,
+                file_name=prepared.file_name,
+                subtitle=f"工作表“{prepared.sheet}” · 试导入于 {_now(view):%Y-%m-%d %H:%M}",
+            ),
+            file_name=f"{prepared.kind.label}_被拒绝的行.xlsx",
+            mime=XLSX,
+            icon=":material/download:",
+            on_click=audit_export,
+            args=(f"导入被拒绝的行：{prepared.file_name}", counts.rejected),
+            key="import-rejected",
+        )
+    if report.outcomes:
+        preview = report.preview(limit)
+        st.markdown(f"**将写入的行**（预览前 {min(limit, len(report.outcomes)):,} 行）")
+        st.dataframe(
+            preview,
+            hide_index=True,
+            width="stretch",
+            height=row_height(min(len(preview), 10)),
+            column_config={"变更": st.column_config.TextColumn(width="large")},
+            key="import-preview",
+        )
+
+
+def _render_commit(
+    view: ViewContext, prepared: Prepared, report: ImportReport, ctx: ImportContext
+) -> None:
+    counts = report.counts
+    all_or_nothing = st.checkbox(
+        "全有或全无：只要有一行被拒绝，整个文件都不写入",
+        key="import-all-or-nothing",
+    )
+    nothing = not report.outcomes
+    clicked = st.button(
+        "确认导入",
+        type="primary",
+        icon=":material/upload:",
+        disabled=nothing,
+        key="import-commit",
+        help="没有可写入的行" if nothing else "写入新增和更新的行，并记录导入批次",
+    )
+    if not clicked:
+        return
+    try:
+        with st.spinner("正在写入…"):
+            result = commit(
+                engine=engine_for(view.database_url),
+                prepared=prepared,
+                ctx=ctx,
+                all_or_nothing=all_or_nothing,
+                max_rejected_stored=view.settings.imports.max_rejected_stored,
+            )
+    except Exception:
+        logger.exception("import commit failed")
+        st.error("**导入失败**：写入时出错，已全部撤销，数据库未改动。", icon=":material/error:")
+        return
+    written = result.report.counts
+    if result.status is ImportStatus.REFUSED:
+        message = (
+            f"未导入（批次 #{result.batch_id}）：{written.rejected:,} 行被拒绝，"
+            "按“全有或全无”没有写入任何数据。"
+        )
+        st.session_state[_FLASH_KEY] = ("warning", message)
+    else:
+        message = f"导入完成（批次 #{result.batch_id}）：{written.sentence()}。"
+        if result.data_version is not None:
+            _refresh_in_background(view)
+            message += "各页面的数字随即按新数据更新（排名等汇总在后台预先计算）。"
+        if counts != written:
+            message += "（与试导入时不同：期间数据已被其他导入改变。）"
+        st.session_state[_FLASH_KEY] = ("success", message)
+    st.rerun()
+
+
+_refreshing: set[str] = set()
+_refreshing_lock = threading.Lock()
+
+
+def _refresh_in_background(view: ViewContext) -> None:
+    """Warm the summaries of the new data version (as a seed does) without keeping the office
+    waiting: at county scale it takes tens of seconds, and a page that needs a summary first
+    computes it itself. One warm-up per database at a time; a commit during one relies on that."""
+    with _refreshing_lock:
+        if view.database_url in _refreshing:
+            return
+        _refreshing.add(view.database_url)
+    engine, settings = engine_for(view.database_url), view.settings
+
+    def refresh() -> None:
+        try:
+            logger.info(refresh_caches(engine, settings=settings))
+        except Exception:  # the data is committed; summaries are computed on first use
+            logger.exception("refreshing summaries after an import failed")
+        finally:
+            with _refreshing_lock:
+                _refreshing.discard(view.database_url)
+
+    threading.Thread(target=refresh, name="import-refresh", daemon=True).start()
+
+
+def render_history(view: ViewContext) -> None:
+    """The latest batches and, for one of them, its stored rejected rows."""
+    batches = read_now(import_batches, limit=100)
+    if batches.empty:
+        st.info("还没有导入记录。")
+        return
+    shown = batches.assign(
+        all_or_nothing=batches["all_or_nothing"].map({True: "是", False: "否"}),
+        sha256=batches["sha256"].str[:12],
+    )
+    st.dataframe(
+        shown.rename(columns=BATCH_COLUMNS),
+        hide_index=True,
+        width="stretch",
+        height=row_height(min(len(batches), 12)),
+        key="import-batches",
+    )
+    st.caption("最近 100 批；SHA-256 只显示前 12 位（完整值见审计日志）。")
+    with_rejections = batches[batches["rejected"] > 0]
+    if with_rejections.empty:
+        return
+    labels = {
+        int(row.id): f"#{row.id} {row.kind} {row.file_name}（拒绝 {row.rejected:,} 行）"
+        for row in with_rejections.itertuples()
+    }
+    batch_id = st.selectbox(
+        "查看某批次被拒绝的行",
+        list(labels),
+        format_func=labels.get,
+        index=None,
+        placeholder="请选择批次",
+        key="import-batch",
+    )
+    if batch_id is None:
+        return
+    rows = read_now(batch_rejections, batch_id=batch_id)
+    batch = with_rejections[with_rejections["id"] == batch_id].iloc[0]
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        height=row_height(min(len(rows), 10)),
+        key="import-batch-rows",
+    )
+    st.download_button(
+        "下载该批次被拒绝的行",
+        data=lambda: rejected_workbook(
+            rows,
+            kind=batch["kind"],
+            file_name=batch["file_name"],
+            subtitle=f"批次 #{batch_id} · 导入于 {batch['imported_at']:%Y-%m-%d %H:%M}",
+        ),
+        file_name=f"批次{batch_id}_被拒绝的行.xlsx",
+        mime=XLSX,
+        icon=":material/download:",
+        on_click=audit_export,
+        args=(f"导入批次 #{batch_id} 被拒绝的行", len(rows)),
+        key="import-batch-download",
+    )

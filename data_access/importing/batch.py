@@ -1,0 +1,446 @@
+"""An import from file to database: prepare (read and convert), dry run, commit, batch history.
+
+- ``prepare`` refuses an unsafe or unreadable file as a whole (ImportRefusedError) and otherwise
+  reads the chosen sheet and converts every cell; nothing touches the database.
+- ``dry_run`` plans the import against the database as it is: counts of rows to insert, update,
+  leave unchanged and reject, with the reasons.
+- ``commit`` plans again inside one transaction that holds the import lock (so two imports at the
+  same time run one after the other and neither loses rows), writes the accepted rows (or, with
+  all-or-nothing and any rejected row, nothing), records the batch and an audit entry and bumps the
+  data version, so every cached figure goes stale. Rejected rows never block valid ones unless
+  all-or-nothing was asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, select, text, update
+
+from config.settings import ImportSettings, Settings
+from data_access.audit import AuditAction, record
+from data_access.db import bump_data_version
+from data_access.importing import workbook as wb
+from data_access.importing.base import Action, ImportContext, Kind, Outcome, Plan, Record
+from data_access.importing.cells import CellError, display, is_blank
+from data_access.models import ImportBatch, ImportStatus, Meta, MetaKey
+from data_access.periods import month_start
+from data_access.warming import warm_caches
+
+# Any constant will do: the transaction-scoped PostgreSQL advisory lock every import holds.
+IMPORT_LOCK_KEY = 7_301_020
+REQUIRED_BLANK = "必填项为空"
+REASON_COLUMN = "错误原因"
+ROW_COLUMN = "行号"
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    # The column header as written in the sheet; None for a problem of the row as a whole.
+    column: str | None
+    value: str | None
+    reason: str
+
+    def message(self, sheet: str) -> str:
+        where = f"工作表“{sheet}”第 {self.row} 行"
+        if self.column is None:
+            return f"{where}：{self.reason}"
+        return f"{where}，列“{self.column}”，值“{self.value or ''}”：{self.reason}"
+
+    def short(self) -> str:
+        """The reason with its column, for the 错误原因 cell of the row itself."""
+        if self.column is None:
+            return self.reason
+        return f"{self.column}“{self.value or ''}”：{self.reason}"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A sheet read and converted, ready for a dry run or a commit."""
+
+    kind: Kind
+    file_name: str
+    sha256: str
+    sheet: str
+    sheets: tuple[str, ...]
+    header_rows: tuple[int, ...]
+    fields: tuple[str, ...]
+    headers: tuple[str, ...]
+    ignored_headers: tuple[str, ...]
+    skipped: int
+    records: list[Record]
+    cell_errors: dict[int, list[RowError]]
+    # Raw cells of every data row (in ``fields`` order), for the rejected-rows workbook.
+    raw: dict[int, tuple[Any, ...]]
+
+    @property
+    def total_rows(self) -> int:
+        return len(self.raw)
+
+    def header_of(self, field: str | None) -> str | None:
+        if field is None or field not in self.fields:
+            return None
+        return self.headers[self.fields.index(field)]
+
+    def value_of(self, row: int, field: str | None) -> str | None:
+        if field is None or field not in self.fields:
+            return None
+        return display(self.raw[row][self.fields.index(field)])
+
+    def notes(self) -> list[str]:
+        """What was read, for the page and the command line."""
+        lines = [
+            f"工作表“{self.sheet}”，表头在第 {'、'.join(map(str, self.header_rows))} 行，"
+            f"数据 {self.total_rows:,} 行"
+            + (f"（另跳过合计、说明、落款行 {self.skipped} 行）" if self.skipped else "")
+        ]
+        if self.ignored_headers:
+            lines.append(f"未识别、不导入的列：{'、'.join(self.ignored_headers)}")
+        return lines
+
+
+@dataclass(frozen=True)
+class Counts:
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+    @property
+    def changed(self) -> int:
+        return self.inserted + self.updated
+
+    def sentence(self) -> str:
+        return (
+            f"新增 {self.inserted:,} 行，更新 {self.updated:,} 行，"
+            f"不变 {self.unchanged:,} 行，拒绝 {self.rejected:,} 行"
+        )
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """The outcome of a dry run (or of the plan a commit wrote)."""
+
+    prepared: Prepared
+    outcomes: list[Outcome]
+    errors: dict[int, list[RowError]]
+
+    @property
+    def counts(self) -> Counts:
+        actions = Counter(outcome.action for outcome in self.outcomes)
+        return Counts(
+            actions[Action.INSERT], actions[Action.UPDATE], actions[Action.UNCHANGED],
+            len(self.errors),
+        )  # fmt: skip
+
+    def error_messages(self, limit: int | None = None) -> list[str]:
+        messages = [
+            error.message(self.prepared.sheet)
+            for row in sorted(self.errors)
+            for error in self.errors[row]
+        ]
+        return messages if limit is None else messages[:limit]
+
+    def error_table(self, limit: int | None = None) -> pd.DataFrame:
+        rows = [
+            {"行号": e.row, "列": e.column or "（整行）", "值": e.value or "", "原因": e.reason}
+            for row in sorted(self.errors)
+            for e in self.errors[row]
+        ]
+        frame = pd.DataFrame(rows, columns=["行号", "列", "值", "原因"])
+        return frame if limit is None else frame.head(limit)
+
+    def preview(self, limit: int | None = None) -> pd.DataFrame:
+        """The accepted rows: Excel row, action, natural key and (for updates) what changes."""
+        outcomes = sorted(self.outcomes, key=lambda o: o.row)
+        if limit is not None:
+            outcomes = outcomes[:limit]
+        return pd.DataFrame(
+            [
+                {"行号": o.row, "操作": o.action.value, "标识": o.key, "变更": "；".join(o.changes)}
+                for o in outcomes
+            ],
+            columns=["行号", "操作", "标识", "变更"],
+        )
+
+    def rejected_rows(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Every rejected row as the user wrote it, with its reasons:
+        {行号, <header>…, 错误原因}."""
+        prepared = self.prepared
+        rows = []
+        for number in sorted(self.errors)[:limit]:
+            cells = prepared.raw[number]
+            rows.append(
+                {
+                    ROW_COLUMN: number,
+                    **{h: display(v) for h, v in zip(prepared.headers, cells, strict=True)},
+                    REASON_COLUMN: "；".join(e.short() for e in self.errors[number]),
+                }
+            )
+        return rows
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    batch_id: int
+    status: ImportStatus
+    report: ImportReport
+    data_version: int | None
+
+
+# --- prepare ---------------------------------------------------------------------------------
+
+
+def header_spec(kind: Kind) -> wb.HeaderSpec:
+    names: dict[str, str] = {}
+    for field in kind.fields:
+        for title in (field.title, *field.aliases):
+            names.setdefault(wb.header_key(title), field.key)
+    return wb.HeaderSpec(
+        names=names,
+        titles={field.key: field.title for field in kind.fields},
+        required=frozenset(field.key for field in kind.fields if field.required),
+    )
+
+
+def prepare(
+    *,
+    content: bytes,
+    file_name: str,
+    kind: Kind,
+    limits: ImportSettings,
+    sheet: str | None = None,
+) -> Prepared:
+    """Check the file, read ``sheet`` (or the one sheet that fits) and convert every cell.
+
+    Raises ImportRefusedError for a file refused as a whole, SheetChoiceError when several
+    sheets fit and none was named.
+    """
+    wb.check_file(file_name, content, limits)
+    spec = header_spec(kind)
+    book = wb.open_workbook(content)
+    try:
+        sheets = wb.worksheet_names(book)
+        chosen = wb.choose_sheet(book, spec, sheet)
+        raw_sheet = wb.read_sheet(book, chosen, spec, limits)
+    except wb.ImportRefusedError:
+        raise
+    except Exception:  # a malformed sheet part: openpyxl raises what its parser raises
+        wb.logger.warning("openpyxl failed while reading a sheet", exc_info=True)
+        raise wb.ImportRefusedError(
+            "工作表无法读取，文件可能已损坏。请用 Excel 打开后重新保存为 .xlsx 再导入。"
+        ) from None
+    finally:
+        book.close()
+    fields = {field.key: field for field in kind.fields}
+    records: list[Record] = []
+    cell_errors: dict[int, list[RowError]] = {}
+    raw: dict[int, tuple[Any, ...]] = {}
+    for number, cells in raw_sheet.rows:
+        raw[number] = cells
+        values: dict[str, Any] = {}
+        errors: list[RowError] = []
+        for key, header, cell in zip(raw_sheet.fields, raw_sheet.headers, cells, strict=True):
+            field = fields[key]
+            if is_blank(cell):
+                values[key] = None
+                if field.required:
+                    errors.append(RowError(number, header, "", REQUIRED_BLANK))
+                continue
+            try:
+                values[key] = field.parse(cell)
+            except CellError as error:
+                errors.append(RowError(number, header, display(cell), str(error)))
+        if errors:
+            cell_errors[number] = errors
+        else:
+            records.append(Record(number, values))
+    return Prepared(
+        kind=kind,
+        file_name=file_name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        sheet=chosen,
+        sheets=sheets,
+        header_rows=raw_sheet.header_rows,
+        fields=raw_sheet.fields,
+        headers=raw_sheet.headers,
+        ignored_headers=raw_sheet.ignored_headers,
+        skipped=raw_sheet.skipped,
+        records=records,
+        cell_errors=cell_errors,
+        raw=raw,
+    )
+
+
+# --- dry run and commit ----------------------------------------------------------------------
+
+
+def _plan(conn: Connection, prepared: Prepared, ctx: ImportContext) -> tuple[Plan, ImportReport]:
+    plan = prepared.kind.plan(conn, prepared.records, ctx)
+    errors = {row: list(found) for row, found in prepared.cell_errors.items()}
+    for row, problems in plan.rejections.items():
+        errors.setdefault(row, []).extend(
+            RowError(row, prepared.header_of(field), prepared.value_of(row, field), reason)
+            for field, reason in problems
+        )
+    return plan, ImportReport(prepared, plan.outcomes, errors)
+
+
+def dry_run(*, conn: Connection, prepared: Prepared, ctx: ImportContext) -> ImportReport:
+    """What a commit would do now; writes nothing."""
+    return _plan(conn, prepared, ctx)[1]
+
+
+def lock_imports(conn: Connection) -> None:
+    """Hold the import lock until the transaction ends: imports run one at a time.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: a first statement that writes, which
+    takes the database's single write lock (waiting up to the busy timeout for another writer)
+    before anything is read, so the plan sees every earlier import's rows.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
+    else:
+        meta = Meta.__table__
+        conn.execute(
+            update(meta).where(meta.c.key == MetaKey.DATA_VERSION.value).values(value=meta.c.value)
+        )
+
+
+def commit(
+    *,
+    engine: Engine,
+    prepared: Prepared,
+    ctx: ImportContext,
+    all_or_nothing: bool,
+    max_rejected_stored: int,
+) -> CommitResult:
+    """Plan again and write, all in one transaction; record the batch and an audit entry.
+
+    With ``all_or_nothing`` and any rejected row nothing is written and the batch is recorded as
+    未导入. Returns the batch id, the report of what was written and the new data version (None
+    when nothing changed).
+    """
+    with engine.begin() as conn:
+        lock_imports(conn)
+        plan, report = _plan(conn, prepared, ctx)
+        counts = report.counts
+        refused = all_or_nothing and counts.rejected > 0
+        if not refused:
+            for write in plan.writes:
+                write.apply(conn)
+            for step in plan.after:
+                step(conn)
+        status = ImportStatus.REFUSED if refused else ImportStatus.COMMITTED
+        stored = report.rejected_rows(max_rejected_stored)
+        batch_id = conn.execute(
+            insert(ImportBatch)
+            .values(
+                imported_at=ctx.now,
+                username=ctx.username[:40],
+                file_name=prepared.file_name[:255],
+                sha256=prepared.sha256,
+                kind=prepared.kind.label,
+                inserted=0 if refused else counts.inserted,
+                updated=0 if refused else counts.updated,
+                unchanged=counts.unchanged,
+                rejected=counts.rejected,
+                rejected_rows=stored or None,
+                status=status.value,
+                sheet=prepared.sheet[:100],
+                total_rows=prepared.total_rows,
+                all_or_nothing=all_or_nothing,
+            )
+            .returning(ImportBatch.id)
+        ).scalar_one()
+        record(
+            conn=conn,
+            username=ctx.username,
+            action=AuditAction.IMPORT,
+            target=f"{prepared.kind.label}：{prepared.file_name}",
+            rows=0 if refused else counts.changed,
+            detail={
+                "批次": batch_id,
+                "状态": status.value,
+                "工作表": prepared.sheet,
+                "SHA-256": prepared.sha256,
+                "新增": 0 if refused else counts.inserted,
+                "更新": 0 if refused else counts.updated,
+                "不变": counts.unchanged,
+                "拒绝": counts.rejected,
+                "全有或全无": all_or_nothing,
+            },
+            at=ctx.now,
+        )
+        version = None
+        if not refused and counts.changed:
+            version = bump_data_version(conn)
+    return CommitResult(batch_id, status, report, version)
+
+
+def refresh_caches(engine: Engine, *, settings: Settings) -> str:
+    """After a commit that changed data: precompute the summaries the first page views need
+    (ranking and income snapshots of the new data version), as a seed does. Returns a report line.
+    """
+    return warm_caches(engine, settings=settings, last_month=month_start(settings.today()))
+
+
+def record_refusal(
+    *, engine: Engine, username: str, file_name: str, content: bytes, reason: str, now: datetime
+) -> None:
+    """Audit a file refused as a whole (nothing else is written)."""
+    with engine.begin() as conn:
+        record(
+            conn=conn,
+            username=username,
+            action=AuditAction.IMPORT,
+            target=f"拒绝导入：{file_name}"[:200],
+            rows=0,
+            detail={"SHA-256": hashlib.sha256(content).hexdigest(), "原因": reason[:500]},
+            at=now,
+        )
+
+
+# --- history ---------------------------------------------------------------------------------
+
+BATCH_COLUMNS = {
+    "id": "批次",
+    "imported_at": "导入时间",
+    "username": "用户",
+    "kind": "台账类别",
+    "file_name": "文件名",
+    "sheet": "工作表",
+    "status": "状态",
+    "total_rows": "数据行",
+    "inserted": "新增",
+    "updated": "更新",
+    "unchanged": "不变",
+    "rejected": "拒绝",
+    "all_or_nothing": "全有或全无",
+    "sha256": "SHA-256",
+}
+
+
+def import_batches(*, conn: Connection, limit: int = 100) -> pd.DataFrame:
+    """The latest batches, newest first. Columns: BATCH_COLUMNS' keys."""
+    table = ImportBatch.__table__
+    query = (
+        select(*(table.c[c] for c in BATCH_COLUMNS))
+        .order_by(table.c.imported_at.desc(), table.c.id.desc())
+        .limit(limit)
+    )
+    return pd.DataFrame(conn.execute(query).all(), columns=list(BATCH_COLUMNS))
+
+
+def batch_rejections(*, conn: Connection, batch_id: int) -> list[dict[str, Any]]:
+    """The rejected rows stored with a batch ({行号, <header>…, 错误原因}); [] if none."""
+    stored = conn.execute(
+        select(ImportBatch.rejected_rows).where(ImportBatch.id == batch_id)
+    ).scalar_one_or_none()
+    return list(stored or [])

@@ -1,0 +1,17 @@
+"""数据导入: Excel ledgers in — template, upload, dry run, rejected rows, commit; batch history."""
+
+import streamlit as st
+
+from dashboard.components.imports import render_history, render_import, show_flash
+from dashboard.components.layout import page_header
+from dashboard.context import current_view
+
+view = current_view()
+page_header(view, "数据导入")
+show_flash()
+
+import_tab, history_tab = st.tabs(["导入台账", "导入记录"])
+with import_tab:
+    render_import(view)
+with history_tab:
+    render_history(view)
