@@ -17,6 +17,9 @@ class Measured:
     pages: dict[str, dict]
     overhead_seconds: float
     peak_rss_bytes: int
+    # Reading, dry-running and committing a 收支登记 workbook (None: not measured).
+    import_rows: int = 0
+    import_seconds: float | None = None
 
     @property
     def label(self) -> str:

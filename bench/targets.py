@@ -15,6 +15,8 @@ SEED_SECONDS = 60.0
 COLD_GROWTH = 3.0
 LARGE_WARM_SECONDS = 0.5
 PEAK_RSS_BYTES = 1.5 * 1024**3
+# A 收支登记 workbook of 50,000 rows: read, dry run and commit, on SQLite.
+IMPORT_SECONDS = 30.0
 # A page's cold time, less the fixed Streamlit cost of a run, against the SQL it needs.
 SQL_FACTOR = 2.0
 
@@ -84,6 +86,15 @@ def checks(result: Measured, base: Measured | None) -> list[Check]:
                 report.megabytes(peak),
                 f"≤ {report.megabytes(PEAK_RSS_BYTES)}",
                 peak <= PEAK_RSS_BYTES,
+            )
+        )
+    if result.import_seconds is not None and result.backend == "sqlite":
+        found.append(
+            Check(
+                f"import {result.import_rows:,} registers",
+                f"{result.import_seconds:.1f} s",
+                f"≤ {IMPORT_SECONDS:.0f} s",
+                result.import_seconds <= IMPORT_SECONDS,
             )
         )
     overhead = result.overhead_seconds
