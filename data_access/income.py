@@ -611,8 +611,46 @@ def missing_registers_by_cadre(
     ``month`` was not entered in time (before the month's end plus ``grace_days``). Cadres with
     nothing missing are left out; most missing first.
 
+    Counted per cadre and household township for the whole county once per data version
+    (data_access.caching); the townships of ``scope`` keep theirs.
+
     Columns: cadre_id, cadre, unit, township_id, households, missing.
     """
+    county = cached_frame(
+        conn=conn,
+        name="income_missing_registers",
+        month=month,
+        fingerprint=settings_key(GraceDays(grace_days)),
+        compute=lambda: _missing_registers(
+            conn=conn, scope=county_scope(conn=conn), month=month, grace_days=grace_days
+        ),
+    )
+    keys = ["cadre_id", "cadre", "unit", "township_id"]
+    frame = (
+        in_scope(county, scope, column="household_township_id")
+        .groupby(keys, as_index=False, sort=False, dropna=False)[["households", "missing"]]
+        .sum()
+    )
+    frame = frame[frame["missing"] > 0].sort_values(
+        ["missing", "cadre_id"], ascending=[False, True], kind="stable"
+    )
+    return frame.reset_index(drop=True).astype(
+        {"cadre_id": "int64", "households": "int64", "missing": "int64"}
+    )
+
+
+@dataclass(frozen=True)
+class GraceDays:
+    """The one setting missing_registers_by_cadre reads (its cache key)."""
+
+    grace_days: int
+
+
+def _missing_registers(
+    *, conn: Connection, scope: Scope, month: date, grace_days: int
+) -> pd.DataFrame:
+    """Columns: cadre_id, cadre, unit, township_id (the cadre's), household_township_id,
+    households, missing."""
     deadline = datetime.combine(next_month(month) + timedelta(days=grace_days), time.min)
     in_time = exists().where(
         IncomeRegister.household_id == Household.id,
@@ -620,28 +658,40 @@ def missing_registers_by_cadre(
         IncomeRegister.entered_at < deadline,
     )
     helper = _current_helper(month_end(month))
-    missing = _count_when(~in_time)
+    groups = [
+        Cadre.id,
+        Cadre.name,
+        func.coalesce(AssistingUnit.name, ""),
+        Cadre.township_id,
+        Household.township_id,
+    ]
     query = (
-        select(
-            Cadre.id,
-            Cadre.name,
-            func.coalesce(AssistingUnit.name, ""),
-            Cadre.township_id,
-            func.count(),
-            missing,
-        )
+        select(*groups, func.count(), _count_when(~in_time))
         .select_from(Household)
         .join(helper, helper.c.household_id == Household.id)
         .join(Cadre, Cadre.id == helper.c.cadre_id)
         .outerjoin(AssistingUnit, AssistingUnit.id == Cadre.unit_id)
         .where(scope.covers(Household.township_id))
-        .group_by(Cadre.id, Cadre.name, AssistingUnit.name, Cadre.township_id)
-        .having(missing > 0)
-        .order_by(missing.desc(), Cadre.id)
+        .group_by(*groups)
     )
-    columns = ["cadre_id", "cadre", "unit", "township_id", "households", "missing"]
+    columns = [
+        "cadre_id",
+        "cadre",
+        "unit",
+        "township_id",
+        "household_township_id",
+        "households",
+        "missing",
+    ]
     frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
-    return frame.astype({"cadre_id": "int64", "households": "int64", "missing": "int64"})
+    return frame.astype(
+        {
+            "cadre_id": "int64",
+            "household_township_id": "int64",
+            "households": "int64",
+            "missing": "int64",
+        }
+    )
 
 
 @dataclass(frozen=True)

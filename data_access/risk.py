@@ -171,6 +171,41 @@ def township_black_circulars(
     return read_frame(conn, query, ["township_id", "black_circulars"])
 
 
+def village_registers_and_visits(
+    *, conn: Connection, month: date, settings: Settings
+) -> pd.DataFrame:
+    """Every village of the county with households: the month's register completeness and
+    帮扶干部 visit coverage, counted once per data version (data_access.caching).
+
+    Columns: village_id, households, registered, assigned, visited.
+    """
+    county = county_scope(conn=conn)
+    registers = snapshot(
+        conn=conn,
+        kind="village_registers",
+        month=month,
+        key="village_id",
+        fingerprint=settings_key(settings.registers),
+        compute=lambda: register_completeness(
+            conn=conn,
+            scope=county,
+            month=month,
+            grace_days=settings.registers.grace_days,
+            level=Level.VILLAGE,
+        ),
+    )
+    visits = snapshot(
+        conn=conn,
+        kind="village_helper",
+        month=month,
+        key="village_id",
+        # visit_coverage reads no setting.
+        fingerprint=settings_key(),
+        compute=lambda: visit_coverage(conn=conn, scope=county, month=month, level=Level.VILLAGE),
+    )
+    return registers.merge(visits, on="village_id", how="outer").fillna(0).astype("int64")
+
+
 def village_risk_components(
     *,
     conn: Connection,
@@ -203,14 +238,8 @@ def village_risk_components(
         columns=["village_id", "township_id", "township", "village", "last_inspected_on"],
     )
     parts = [
-        register_completeness(
-            conn=conn,
-            scope=scope,
-            month=month,
-            grace_days=settings.registers.grace_days,
-            level=Level.VILLAGE,
-        ),
-        visit_coverage(conn=conn, scope=scope, month=month, level=Level.VILLAGE),
+        # County-wide counts; the merge onto the villages in scope keeps theirs.
+        village_registers_and_visits(conn=conn, month=month, settings=settings),
         village_income_risks(conn=conn, scope=scope, month=month, settings=settings),
         rectification_progress(conn=conn, scope=scope, on=today, level=Level.VILLAGE)[
             ["village_id", "overdue"]

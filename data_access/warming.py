@@ -12,6 +12,7 @@ from config.settings import Settings
 from data_access.income_snapshots import warm_income
 from data_access.indicators import Level
 from data_access.periods import previous_month
+from data_access.risk import village_registers_and_visits
 from data_access.scope import county_scope
 from data_access.snapshots import warm
 from data_access.visits import village_coverage
@@ -25,7 +26,8 @@ WARM_RECENT_MONTHS = 3
 
 def warm_caches(engine: Engine, *, settings: Settings, last_month: date) -> str:
     """Precompute what the first page views need up to ``last_month``: a year of township ranking
-    snapshots, the latest months of unit snapshots, income sums and village visit counts.
+    snapshots, the latest months of unit snapshots, income sums and the village counts of the
+    visit map and of the 暗访 risk.
     Returns a line for a report."""
     started = time.perf_counter()
     computed = sum(
@@ -40,6 +42,7 @@ def warm_caches(engine: Engine, *, settings: Settings, last_month: date) -> str:
         scope = county_scope(conn=conn)
         for month in recent:
             village_coverage(conn=conn, scope=scope, month=month, settings=settings.visits)
+            village_registers_and_visits(conn=conn, month=month, settings=settings)
     return (
         f"  汇总快照：排名 {computed} 个、收入 {income} 个月、走访 {len(recent)} 个月，"
         f"用时 {time.perf_counter() - started:.1f} 秒"

@@ -177,6 +177,8 @@ def test_warming_fills_every_cache_of_the_latest_months(demo_copy, settings):
         Level.TOWNSHIP.value: WARM_MONTHS[Level.TOWNSHIP],
         Level.UNIT.value: WARM_MONTHS[Level.UNIT],
         VILLAGE_VISITS_KIND: WARM_RECENT_MONTHS,
+        "village_registers": WARM_RECENT_MONTHS,
+        "village_helper": WARM_RECENT_MONTHS,
     }
     assert income_months == WARM_RECENT_MONTHS
     assert "汇总快照" in report
