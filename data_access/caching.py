@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 from datetime import date
 
 import pandas as pd
@@ -32,11 +32,11 @@ from data_access.scope import Scope
 
 
 def settings_key(*sections: object) -> str:
-    """A short fingerprint of the settings sections (frozen dataclasses) a result is computed
-    with: a changed threshold makes the stored result stale, like a new data version. Pass only
-    the sections the computation reads, so that unrelated settings (the database URL, the
-    meeting wall) leave every process with the same key."""
-    parts = [asdict(section) for section in sections]
+    """A short fingerprint of the settings a result is computed with: settings sections (frozen
+    dataclasses) or single values (JSON-able). A changed threshold makes the stored result stale,
+    like a new data version. Pass only what the computation reads, so that unrelated settings
+    (the database URL, the meeting wall) leave every process with the same key."""
+    parts = [asdict(section) if is_dataclass(section) else section for section in sections]
     canonical = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

@@ -620,7 +620,7 @@ def missing_registers_by_cadre(
         conn=conn,
         name="income_missing_registers",
         month=month,
-        fingerprint=settings_key(GraceDays(grace_days)),
+        fingerprint=settings_key(grace_days),
         compute=lambda: _missing_registers(
             conn=conn, scope=county_scope(conn=conn), month=month, grace_days=grace_days
         ),
@@ -637,13 +637,6 @@ def missing_registers_by_cadre(
     return frame.reset_index(drop=True).astype(
         {"cadre_id": "int64", "households": "int64", "missing": "int64"}
     )
-
-
-@dataclass(frozen=True)
-class GraceDays:
-    """The one setting missing_registers_by_cadre reads (its cache key)."""
-
-    grace_days: int
 
 
 def _missing_registers(

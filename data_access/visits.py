@@ -365,19 +365,12 @@ def cadres_with_unvisited_households(
         conn=conn,
         name="visits_unvisited_cadres",
         month=month,
-        fingerprint=settings_key(VisitsPerMonth(visits_per_month)),
+        fingerprint=settings_key(visits_per_month),
         compute=lambda: _cadres_with_unvisited_households(
             conn=conn, scope=county_scope(conn=conn), month=month, visits_per_month=visits_per_month
         ),
     )
     return in_scope(county, scope)
-
-
-@dataclass(frozen=True)
-class VisitsPerMonth:
-    """The one setting cadres_with_unvisited_households reads (its cache key)."""
-
-    visits_per_month: int
 
 
 def _cadres_with_unvisited_households(
@@ -483,6 +476,27 @@ def township_leader_tours(
     Columns: cadre_id, cadre, role, township_id, township, households, visited, share,
     expected, behind.
     """
+    county = cached_frame(
+        conn=conn,
+        name="visits_township_leader_tours",
+        month=month,
+        fingerprint=settings_key(list(township_roles)),
+        compute=lambda: _township_leader_tours(
+            conn=conn, scope=county_scope(conn=conn), month=month, township_roles=township_roles
+        ),
+    )
+    frame = in_scope(county, scope)
+    expected = year_elapsed(month)
+    share = frame["visited"] / frame["households"].where(frame["households"] > 0)
+    return frame.assign(
+        share=share.astype(float), expected=expected, behind=share.fillna(1.0) < expected
+    )
+
+
+def _township_leader_tours(
+    *, conn: Connection, scope: Scope, month: date, township_roles: tuple[str, ...]
+) -> pd.DataFrame:
+    """Columns: cadre_id, cadre, role, township_id, township, households, visited."""
     start, end = year_start(month), month_end(month)
     households = (
         select(Household.township_id, func.count().label("households"))
@@ -522,11 +536,8 @@ def township_leader_tours(
     )
     columns = ["cadre_id", "cadre", "role", "township_id", "township", "households", "visited"]
     frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
-    frame[["households", "visited"]] = frame[["households", "visited"]].astype("int64")
-    expected = year_elapsed(month)
-    share = frame["visited"] / frame["households"].where(frame["households"] > 0)
-    return frame.assign(
-        share=share.astype(float), expected=expected, behind=share.fillna(1.0) < expected
+    return frame.astype(
+        {"cadre_id": "int64", "township_id": "int64", "households": "int64", "visited": "int64"}
     )
 
 

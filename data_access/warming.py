@@ -15,7 +15,11 @@ from data_access.periods import previous_month
 from data_access.risk import village_registers_and_visits
 from data_access.scope import county_scope
 from data_access.snapshots import warm
-from data_access.visits import village_coverage
+from data_access.visits import (
+    cadres_with_unvisited_households,
+    township_leader_tours,
+    village_coverage,
+)
 
 # Months of township snapshots behind a 12-month rank trend, and of unit snapshots (the latest
 # months a reader looks at).
@@ -42,6 +46,18 @@ def warm_caches(engine: Engine, *, settings: Settings, last_month: date) -> str:
         scope = county_scope(conn=conn)
         for month in recent:
             village_coverage(conn=conn, scope=scope, month=month, settings=settings.visits)
+            cadres_with_unvisited_households(
+                conn=conn,
+                scope=scope,
+                month=month,
+                visits_per_month=settings.visits.cadre_visits_per_month,
+            )
+            township_leader_tours(
+                conn=conn,
+                scope=scope,
+                month=month,
+                township_roles=settings.visits.township_tour_roles,
+            )
             village_registers_and_visits(conn=conn, month=month, settings=settings)
     return (
         f"  汇总快照：排名 {computed} 个、收入 {income} 个月、走访 {len(recent)} 个月，"
