@@ -134,7 +134,9 @@ class RankingSettings:
 class MeetingSettings:
     panels: tuple[str, ...]
     seconds_per_panel: int
+    refresh_seconds: int
     stale_after_minutes: int
+    chart_rows: int
 
 
 @dataclass(frozen=True)
@@ -350,13 +352,21 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
     meeting = MeetingSettings(
         panels=meeting_section.texts("panels"),
         seconds_per_panel=meeting_section.integer("seconds_per_panel", minimum=5),
+        refresh_seconds=meeting_section.integer("refresh_seconds", minimum=5),
         stale_after_minutes=meeting_section.integer("stale_after_minutes", minimum=1),
+        chart_rows=meeting_section.integer("chart_rows", minimum=3),
     )
     unknown = [panel for panel in meeting.panels if panel not in MEETING_PANELS]
     if unknown:
         raise SettingsError(
             f"配置错误 meeting.panels：未知的面板 {'、'.join(unknown)}，"
             f"可选 {' / '.join(MEETING_PANELS)}"
+        )
+    if meeting.refresh_seconds >= meeting.stale_after_minutes * 60:
+        # The wall would call its data stale between two reads it never missed.
+        raise SettingsError(
+            "配置错误 meeting.refresh_seconds：应小于 stale_after_minutes 对应的秒数"
+            f"（{meeting.stale_after_minutes * 60}），实为 {meeting.refresh_seconds}"
         )
 
     inspection = _inspection_settings(root.section("inspection"))

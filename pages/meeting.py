@@ -1,7 +1,8 @@
 """会议大屏: the projected display for progress meetings, rotating through its panels.
 
 URL control: ?panel=rankings shows that panel first; &pause=1 holds it. On the wall's keyboard,
-→ / ← step through the panels and the space bar pauses or resumes.
+→ / ← step through the panels and the space bar pauses or resumes; the URL follows, so a reload
+comes back to the same panel. The layout scales to the screen it is shown on.
 """
 
 import time
@@ -13,48 +14,65 @@ from dashboard.context import current_view
 from dashboard.meeting import (
     MEETING_CSS,
     PANELS,
+    Rotation,
     fresh_view,
-    keyboard_script,
-    panel_index,
     progress_html,
+    rotation_after,
+    wall_control,
     wall_title,
 )
 
 view = current_view()
 settings = view.settings.meeting
 playlist = list(settings.panels)
-requested = st.query_params.get("panel")
-paused = st.query_params.get("pause") == "1"
-start = playlist.index(requested) if requested in playlist else 0
-st.session_state.setdefault("wall_started", time.monotonic())
+titles = [PANELS[name][0] for name in playlist]
 st.html(MEETING_CSS)
 
-
-@st.fragment(run_every=None if paused else settings.seconds_per_panel)
-def wall() -> None:
-    now = time.monotonic()
-    current, stale = fresh_view(view, now=now)
-    page_header(current, wall_title(current))
-    if stale:
-        st.warning(
-            f"数据已超过 {settings.stale_after_minutes} 分钟未能刷新，"
-            "以下为最后一次成功读取的数据。",
-            icon=":material/sync_problem:",
-        )
-    index = panel_index(
-        len(playlist),
-        start=start,
-        elapsed_seconds=now - st.session_state["wall_started"],
-        seconds_per_panel=settings.seconds_per_panel,
-        paused=paused,
+if "wall_rotation" not in st.session_state:
+    requested = st.query_params.get("panel")
+    st.session_state["wall_rotation"] = Rotation(
+        index=playlist.index(requested) if requested in playlist else 0,
+        paused=st.query_params.get("pause") == "1",
     )
-    titles = [PANELS[name][0] for name in playlist]
-    PANELS[playlist[index]][1](current)
+screen, command = wall_control()
+if command is not None:
+    rotation = rotation_after(st.session_state["wall_rotation"], command, count=len(playlist))
+    st.session_state["wall_rotation"] = rotation
+    st.query_params["panel"] = playlist[rotation.index]
+    if rotation.paused:
+        st.query_params["pause"] = "1"
+    else:
+        st.query_params.pop("pause", None)
+# The fragment's first draw in a run of the page shows the panel as it stands; every later draw
+# in the same run comes from the fragment's timer and is a turn.
+page_run = st.session_state.get("wall_page_run", 0) + 1
+st.session_state["wall_page_run"] = page_run
+paused = st.session_state["wall_rotation"].paused
+
+
+# A turning wall reruns at every turn and a held one every refresh_seconds, so that both re-read
+# the data; a rerun of the fragment redraws the wall in place, without reloading the page.
+@st.fragment(run_every=settings.refresh_seconds if paused else settings.seconds_per_panel)
+def wall() -> None:
+    rotation = st.session_state["wall_rotation"]
+    if st.session_state.get("wall_drawn_in_run") == page_run:
+        rotation = rotation.turned(count=len(playlist))
+        st.session_state["wall_rotation"] = rotation
+    st.session_state["wall_drawn_in_run"] = page_run
+    current, stale = fresh_view(view, now=time.monotonic(), settings=settings)
+    page_header(current, wall_title(current))
+    PANELS[playlist[rotation.index]][1](current, screen)
     st.html(
         MEETING_CSS
-        + progress_html(titles, index, paused=paused, seconds=settings.seconds_per_panel)
+        + progress_html(
+            titles,
+            rotation.index,
+            paused=rotation.paused,
+            seconds=settings.seconds_per_panel,
+            screen=screen,
+            stale_after_minutes=settings.stale_after_minutes if stale else None,
+        )
     )
 
 
 wall()
-st.iframe(keyboard_script(playlist), height=1)

@@ -218,12 +218,21 @@ def coverage_deck(
     selected_village_id: int | None = None,
     width: int = 1150,
     height: int = 640,
+    label_size: int = 17,
+    pixel_scale: float = 1.0,
 ) -> pdk.Deck:
     """The county map for one duty: outlines, coloured villages (pickable, with a Chinese
     tooltip), township labels and a ring around the selected village.
 
-    ``villages``: ``with_coverage`` rows; ``townships``: ``township_outlines`` rows.
+    ``villages``: ``with_coverage`` rows; ``townships``: ``township_outlines`` rows. ``width``
+    and ``height`` are the map's size in pixels (the view is fitted to them); ``label_size`` is
+    the township labels' size and ``pixel_scale`` multiplies the points' and lines' pixel sizes,
+    for a screen that shows everything larger (the meeting wall).
     """
+
+    def pixels(size: float) -> float:
+        return size * pixel_scale
+
     points = village_points(villages)
     labels = township_labels(townships)
     layers = [
@@ -234,7 +243,7 @@ def coverage_deck(
             get_polygon="rings",
             get_fill_color=TOWNSHIP_FILL,
             get_line_color=TOWNSHIP_LINE,
-            line_width_min_pixels=1.5,
+            line_width_min_pixels=pixels(1.5),
             stroked=True,
             filled=True,
             pickable=False,
@@ -247,9 +256,9 @@ def coverage_deck(
             get_fill_color="fill",
             get_line_color="line",
             get_radius=700,
-            radius_min_pixels=6,
-            radius_max_pixels=16,
-            line_width_min_pixels=1.5,
+            radius_min_pixels=pixels(6),
+            radius_max_pixels=pixels(16),
+            line_width_min_pixels=pixels(1.5),
             stroked=True,
             filled=True,
             pickable=True,
@@ -262,7 +271,7 @@ def coverage_deck(
             get_position=["lon", "lat"],
             get_text="township",
             get_color=LABEL_COLOR,
-            get_size=17,
+            get_size=label_size,
             # pydeck turns plain strings into accessor expressions ("@@=…"); String() keeps a
             # literal. deck.gl's default glyph atlas is ASCII only, so it gets the labels' own
             # characters (a string is read as its set of characters).
@@ -284,11 +293,11 @@ def coverage_deck(
                 id=SELECTED_LAYER,
                 get_position=["lon", "lat"],
                 get_radius=1500,
-                radius_min_pixels=13,
+                radius_min_pixels=pixels(13),
                 stroked=True,
                 filled=False,
                 get_line_color=SELECTED_LINE,
-                line_width_min_pixels=3,
+                line_width_min_pixels=pixels(3),
                 pickable=False,
             )
         )
