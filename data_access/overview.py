@@ -14,11 +14,12 @@ import pandas as pd
 from sqlalchemy import Connection, func, or_, select
 
 from config.settings import Settings
+from data_access.caching import settings_key, snapshot
 from data_access.income import income_alerts_by_township
 from data_access.indicators import Level, household_counts, rectification_progress
 from data_access.models import Milestone, RectificationItem, Township
 from data_access.periods import month_end, previous_month
-from data_access.scope import Scope
+from data_access.scope import Scope, county_scope
 from data_access.snapshots import indicator_counts
 
 
@@ -102,7 +103,15 @@ def _month_frame(
     """All per-township figures of one month, one row per township in scope."""
     frame = townships_in_scope(conn=conn, scope=scope)
     parts = [
-        household_counts(conn=conn, scope=scope, month=month),
+        # County-wide counts kept per data version; the merge keeps the townships in scope.
+        snapshot(
+            conn=conn,
+            kind="households",
+            month=month,
+            key="township_id",
+            fingerprint=settings_key(),
+            compute=lambda: household_counts(conn=conn, scope=county_scope(conn=conn), month=month),
+        ),
         income_alerts_by_township(
             conn=conn, scope=scope, month=month, settings=settings.income
         ).drop(columns="households"),

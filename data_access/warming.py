@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from config.settings import Settings
 from data_access.income_snapshots import warm_income
 from data_access.indicators import Level
+from data_access.overview import briefing
 from data_access.periods import previous_month
 from data_access.risk import village_registers_and_visits
 from data_access.scope import county_scope
@@ -59,6 +60,8 @@ def warm_caches(engine: Engine, *, settings: Settings, last_month: date) -> str:
                 township_roles=settings.visits.township_tour_roles,
             )
             village_registers_and_visits(conn=conn, month=month, settings=settings)
+            # The briefing's household counts and income alerts of the month and the one before.
+            briefing(conn=conn, scope=scope, month=month, today=settings.today(), settings=settings)
     return (
         f"  汇总快照：排名 {computed} 个、收入 {income} 个月、走访 {len(recent)} 个月，"
         f"用时 {time.perf_counter() - started:.1f} 秒"
