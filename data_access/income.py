@@ -563,13 +563,31 @@ def income_structure(
 ) -> pd.DataFrame:
     """Registered income this year to ``month`` by source, summed per group (yuan).
 
+    Summed per village for the whole county once per data version (data_access.caching); the
+    townships of ``scope`` keep theirs.
+
     Columns: <grouping>_id, wage, business, property, transfer, production_cost.
     """
-    group = getattr(Household, f"{grouping}_id")
+    villages = cached_frame(
+        conn=conn,
+        name="income_village_structure",
+        month=month,
+        fingerprint=settings_key(),
+        compute=lambda: _village_structure(conn=conn, scope=county_scope(conn=conn), month=month),
+    )
+    key = f"{grouping}_id"
+    sums = [*STRUCTURE_SOURCES, "production_cost"]
+    frame = in_scope(villages, scope).groupby(key, as_index=False, sort=True)[sums].sum()
+    return frame.astype({key: "int64"} | dict.fromkeys(sums, "float64"))
+
+
+def _village_structure(*, conn: Connection, scope: Scope, month: date) -> pd.DataFrame:
+    """Columns: township_id, village_id, wage, business, property, transfer, production_cost."""
+    groups = [Household.township_id, Household.village_id]
     register = IncomeRegister
     query = (
         select(
-            group,
+            *groups,
             func.sum(register.wage),
             func.sum(register.business),
             func.sum(register.property),
@@ -580,11 +598,13 @@ def income_structure(
         .where(
             register.month.between(year_start(month), month), scope.covers(Household.township_id)
         )
-        .group_by(group)
+        .group_by(*groups)
     )
-    columns = [f"{grouping}_id", *STRUCTURE_SOURCES, "production_cost"]
+    columns = ["township_id", "village_id", *STRUCTURE_SOURCES, "production_cost"]
     frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
-    return frame.astype({columns[0]: "int64"} | dict.fromkeys(columns[1:], "float64"))
+    return frame.astype(
+        {"township_id": "int64", "village_id": "int64"} | dict.fromkeys(columns[2:], "float64")
+    )
 
 
 def structure_shares(structure: pd.DataFrame) -> pd.DataFrame:
