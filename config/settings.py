@@ -115,6 +115,7 @@ class RectificationSettings:
     urgent_days: int
     warning_days: int
     pace_window_days: int
+    ledger_rows: int
 
 
 @dataclass(frozen=True)
@@ -325,6 +326,7 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
         urgent_days=rect.integer("urgent_days", minimum=0),
         warning_days=rect.integer("warning_days", minimum=0),
         pace_window_days=rect.integer("pace_window_days", minimum=1),
+        ledger_rows=rect.integer("ledger_rows", minimum=1),
     )
     if rectification.warning_days < rectification.urgent_days:
         raise SettingsError("配置错误 rectification.warning_days：不能小于 urgent_days")

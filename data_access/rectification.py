@@ -468,13 +468,9 @@ class LedgerFilter:
     overdue_only: bool = False
 
 
-def ledger_items(
-    *, conn: Connection, scope: Scope, today: date, filters: LedgerFilter | None = None
-) -> pd.DataFrame:
-    """The 整改台账 as the filters narrow it, in the order of the problem codes, numbered.
-
-    Township choices can only narrow the scope. Columns: seq, ITEM_FIELDS, overdue.
-    """
+def _ledger_conditions(
+    scope: Scope, today: date, filters: LedgerFilter | None
+) -> list[ColumnElement[bool]]:
     filters = filters or LedgerFilter()
     scope = scope.narrowed(filters.township_ids or None)
     conditions: list[ColumnElement[bool]] = [scope.covers(item.township_id)]
@@ -489,7 +485,32 @@ def ledger_items(
             conditions.append(column.in_(sorted(chosen)))
     if filters.overdue_only:
         conditions.append(_overdue_at(today))
-    frame = _read_items(conn, _item_rows().where(*conditions).order_by(item.code))
+    return conditions
+
+
+def ledger_size(
+    *, conn: Connection, scope: Scope, today: date, filters: LedgerFilter | None = None
+) -> int:
+    """How many items ledger_items would return without a limit."""
+    query = select(func.count()).select_from(item).where(*_ledger_conditions(scope, today, filters))
+    return int(conn.execute(query).scalar_one())
+
+
+def ledger_items(
+    *,
+    conn: Connection,
+    scope: Scope,
+    today: date,
+    filters: LedgerFilter | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The 整改台账 as the filters narrow it, in the order of the problem codes, numbered; the
+    first ``limit`` items (None: all).
+
+    Township choices can only narrow the scope. Columns: seq, ITEM_FIELDS, overdue.
+    """
+    query = _item_rows().where(*_ledger_conditions(scope, today, filters)).order_by(item.code)
+    frame = _read_items(conn, query if limit is None else query.limit(limit))
     frame.insert(0, "seq", range(1, len(frame) + 1))
     frame["overdue"] = [
         is_overdue(deadline=d, closed_on=c, today=today)

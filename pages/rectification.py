@@ -30,6 +30,7 @@ from data_access.rectification import (
     due_soon_items,
     ledger_items,
     ledger_options,
+    ledger_size,
     open_items_history,
     overdue_items,
     pace_line,
@@ -231,14 +232,21 @@ with overdue_tab:
 with ledger_tab:
     options = view.fetch(ledger_options, scope=view.scope)
     filters = render_ledger_filters(options)
-    ledger = view.fetch(ledger_items, scope=view.scope, today=today, filters=filters)
+    shown_rows = settings.rectification.ledger_rows
+    ledger = view.fetch(
+        ledger_items, scope=view.scope, today=today, filters=filters, limit=shown_rows
+    )
+    total = view.fetch(ledger_size, scope=view.scope, today=today, filters=filters)
     count_column, export_column = st.columns([4, 1], vertical_alignment="bottom")
-    count_column.markdown(f"**共 {len(ledger):,} 项**（{filters_text(filters, options)}）")
+    shown = ""
+    if total > len(ledger):
+        shown = f"；下表列出前 {len(ledger):,} 项，筛选可缩小范围，导出含全部"
+    count_column.markdown(f"**共 {total:,} 项**（{filters_text(filters, options)}{shown}）")
     export_column.download_button(
         "导出 Excel 台账",
-        # Built only when clicked: a 3,000-row workbook takes a moment to write.
+        # Built only when clicked: every item the filters keep, not only the rows shown.
         data=lambda: ledger_workbook(
-            ledger,
+            view.fetch(ledger_items, scope=view.scope, today=today, filters=filters),
             county=settings.county.name,
             as_of=today,
             filters_text=filters_text(filters, options),
@@ -248,7 +256,7 @@ with ledger_tab:
         icon=":material/download:",
         # Recorded in the audit log (a rerun follows the click).
         on_click=audit_export,
-        args=("整改台账", len(ledger)),
+        args=("整改台账", total),
         key="rect-export",
     )
     render_ledger_table(ledger)

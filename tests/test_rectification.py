@@ -35,6 +35,7 @@ from data_access.rectification import (
     due_soon_items,
     is_overdue,
     ledger_items,
+    ledger_size,
     open_items_history,
     overdue_items,
     pace_line,
@@ -287,6 +288,17 @@ def test_ledger_filters_are_applied_in_sql(demo_engine, scope, filters, where):
     assert frame["code"].tolist() == expected
     assert frame["seq"].tolist() == list(range(1, len(expected) + 1))
     assert set(LEDGER_COLUMNS) <= set(frame.columns)
+
+
+def test_the_page_of_the_ledger_is_its_first_items_and_the_size_counts_them_all(demo_engine, scope):
+    filters = LedgerFilter(statuses=("整改中", "未整改"))
+    with demo_engine.connect() as conn:
+        everything = ledger_items(conn=conn, scope=scope, today=TODAY, filters=filters)
+        first = ledger_items(conn=conn, scope=scope, today=TODAY, filters=filters, limit=5)
+        size = ledger_size(conn=conn, scope=scope, today=TODAY, filters=filters)
+    assert size == len(everything) > 5
+    assert first["code"].tolist() == everything["code"].head(5).tolist()
+    assert first["seq"].tolist() == [1, 2, 3, 4, 5]
 
 
 def test_a_township_sees_its_own_items_only(demo_engine, scope):

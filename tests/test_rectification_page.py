@@ -87,6 +87,26 @@ def ledger_count(app: AppTest) -> int:
     return int(line.split()[1].replace(",", ""))
 
 
+def test_a_long_ledger_lists_its_first_rows_and_says_how_many_there_are(
+    monkeypatch, tmp_path, demo_sqlite_path: Path, test_config_path: Path
+):
+    config = tmp_path / "settings.toml"
+    shipped = test_config_path.read_text(encoding="utf-8")
+    assert "ledger_rows = 1000" in shipped
+    config.write_text(shipped.replace("ledger_rows = 1000", "ledger_rows = 5"), encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{demo_sqlite_path}")
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(config))
+    app = open_page()
+    assert not app.exception
+    total = scalar(demo_sqlite_path, "SELECT COUNT(*) FROM rectification_items")
+    assert ledger_count(app) == total > 5
+    line = next(m.value for m in app.markdown if m.value.startswith("**共 "))
+    assert "下表列出前 5 项" in line
+    ledger = next(frame.value for frame in app.dataframe if "seq" in frame.value.columns)
+    assert len(ledger) == 5
+    assert len(app.selectbox(key="rect-item").options) == 5
+
+
 def test_filters_narrow_the_ledger_and_the_export_is_offered(demo_app: Path):
     app = open_page()
     everything = ledger_count(app)
