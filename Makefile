@@ -33,8 +33,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The database and AppTest layers on both cores; the browser layer on its own (it starts one
+# server and twenty browsers of its own, and measures the wall's timing).
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 -m "not browser"
+	$(BIN)/python -m pytest -m browser
 
 bench: install
 	$(BIN)/python -m bench
