@@ -23,7 +23,7 @@ from dataclasses import asdict, is_dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from data_access.db import data_version
@@ -74,6 +74,25 @@ def _store(engine: Engine, identity: dict, key: str, table: pd.DataFrame) -> Non
         pass  # another process stored the same snapshot first
 
 
+def _snapshot_identity(conn: Connection, *, kind: str, month: date, fingerprint: str) -> dict:
+    return {
+        "data_version": data_version(conn),
+        "settings_key": fingerprint,
+        "month": month,
+        "kind": kind,
+    }
+
+
+def _matching(identity: dict) -> list:
+    return [getattr(IndicatorSnapshot, name) == value for name, value in identity.items()]
+
+
+def has_snapshot(conn: Connection, *, kind: str, month: date, fingerprint: str) -> bool:
+    """Whether ``snapshot`` would read the counts of ``kind`` for ``month`` rather than compute."""
+    identity = _snapshot_identity(conn, kind=kind, month=month, fingerprint=fingerprint)
+    return bool(conn.execute(select(exists().where(*_matching(identity)))).scalar())
+
+
 def snapshot(
     *,
     conn: Connection,
@@ -89,15 +108,8 @@ def snapshot(
     ``compute`` must aggregate for the whole county; a reader with a narrower scope keeps its
     own townships' rows afterwards.
     """
-    version = data_version(conn)
-    identity = {
-        "data_version": version,
-        "settings_key": fingerprint,
-        "month": month,
-        "kind": kind,
-    }
-    where = [getattr(IndicatorSnapshot, name) == value for name, value in identity.items()]
-    stored = _stored(conn, where, key)
+    identity = _snapshot_identity(conn, kind=kind, month=month, fingerprint=fingerprint)
+    stored = _stored(conn, _matching(identity), key)
     if stored is not None:
         return stored
     table = compute()

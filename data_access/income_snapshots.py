@@ -44,6 +44,12 @@ def net_income(table) -> object:
     return table.wage + table.business + table.property + table.transfer - table.production_cost
 
 
+def _last_year_months(month: date) -> tuple[date, date]:
+    """January and the same month of last year."""
+    same_month = same_month_last_year(month)
+    return year_start(same_month), same_month
+
+
 def live_basis(month: date) -> Subquery:
     """The sums straight from the registers, in one pass over both years' months.
 
@@ -52,11 +58,7 @@ def live_basis(month: date) -> Subquery:
     register in either period have no row.
     """
     register = IncomeRegister
-    this_start, last_start, last_end = (
-        year_start(month),
-        year_start(month).replace(year=month.year - 1),
-        same_month_last_year(month),
-    )
+    this_start, (last_start, last_end) = year_start(month), _last_year_months(month)
     this_year = register.month >= this_start
     net = net_income(register)
     return (
@@ -84,7 +86,7 @@ def _is_stored(conn: Connection, version: int, month: date) -> bool:
 
 def _has_registers(conn: Connection, month: date) -> bool:
     """Whether any register falls in the months the basis reads (an empty basis is not stored)."""
-    last_start = year_start(month).replace(year=month.year - 1)
+    last_start, _ = _last_year_months(month)
     found = exists().where(IncomeRegister.month.between(last_start, month))
     return bool(conn.execute(select(found)).scalar())
 

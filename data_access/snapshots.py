@@ -15,13 +15,11 @@ from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, exists, select
+from sqlalchemy import Connection, Engine
 
 from config.settings import Settings
-from data_access.caching import settings_key, snapshot
-from data_access.db import data_version
+from data_access.caching import has_snapshot, settings_key, snapshot
 from data_access.indicators import COUNT_COLUMNS, Level, all_indicator_counts
-from data_access.models import IndicatorSnapshot
 from data_access.periods import previous_month
 from data_access.scope import county_scope
 
@@ -56,16 +54,6 @@ def indicator_counts(
     return table[[level.key, *COUNT_COLUMNS]]
 
 
-def _is_stored(conn: Connection, *, month: date, settings: Settings, level: Level) -> bool:
-    found = exists().where(
-        IndicatorSnapshot.data_version == data_version(conn),
-        IndicatorSnapshot.settings_key == _indicator_key(settings),
-        IndicatorSnapshot.month == month,
-        IndicatorSnapshot.kind == level.value,
-    )
-    return bool(conn.execute(select(found)).scalar())
-
-
 def warm(
     engine: Engine,
     *,
@@ -81,7 +69,9 @@ def warm(
         for level in levels:
             month = last_month
             for _ in range(months):
-                if not _is_stored(conn, month=month, settings=settings, level=level):
+                if not has_snapshot(
+                    conn, kind=level.value, month=month, fingerprint=_indicator_key(settings)
+                ):
                     indicator_counts(conn=conn, month=month, settings=settings, level=level)
                     computed += 1
                 month = previous_month(month)
