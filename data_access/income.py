@@ -40,7 +40,12 @@ from sqlalchemy import (
 
 from config.settings import IncomeSettings
 from data_access.caching import cached_frame, in_scope, settings_key
-from data_access.income_snapshots import income_basis, live_basis, net_income
+from data_access.income_snapshots import (
+    income_basis,
+    income_projections,
+    live_basis,
+    net_income,
+)
 from data_access.masking import id_number_column, name_column
 from data_access.models import (
     Assignment,
@@ -207,13 +212,29 @@ def _current_helper(day: date) -> Subquery:
 def _household_rows(
     *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
 ) -> Subquery:
-    """household_income_query plus band, change against last year and the fell/below-line flags.
+    """The stored projection of every household in scope (income_snapshots.income_projections,
+    computed for the county by _projection_query when missing).
 
-    Extra columns: band (NO_DATA_BAND without projection), change_per_capita (NULL when either
-    year is unknown), fell (1/0), below_line (1/0).
+    Columns: those of household_income_query plus band (NO_DATA_BAND without projection),
+    change_per_capita (NULL when either year is unknown), fell (1/0), below_line (1/0) and
+    unprojected (1/0).
     """
+    stored = income_projections(
+        conn,
+        month=month,
+        fingerprint=settings_key(settings),
+        rows=lambda: _projection_query(conn=conn, month=month, settings=settings),
+    )
+    return select(stored).where(scope.covers(stored.c.township_id)).subquery("household_rows")
+
+
+def _projection_query(*, conn: Connection, month: date, settings: IncomeSettings) -> Select:
+    """household_income_query for the county with the band, the change and the flags."""
     incomes = household_income_query(
-        scope=scope, month=month, settings=settings, basis=income_basis(conn, month)
+        scope=county_scope(conn=conn),
+        month=month,
+        settings=settings,
+        basis=income_basis(conn, month),
     ).subquery()
     per_capita, last_year = incomes.c.projected_per_capita, incomes.c.last_year_per_capita
     line = literal(settings.line_for(month.year))
@@ -223,7 +244,8 @@ def _household_rows(
         (per_capita - last_year).label("change_per_capita"),
         case((per_capita < last_year, 1), else_=0).label("fell"),
         case((per_capita < line, 1), else_=0).label("below_line"),
-    ).subquery("household_rows")
+        case((per_capita.is_(None), 1), else_=0).label("unprojected"),
+    )
 
 
 @dataclass(frozen=True)
@@ -752,14 +774,23 @@ def _filtered_rows(
         conditions.append(rows.c.township_id == filters.township_id)
     if filters.village_id is not None:
         conditions.append(rows.c.village_id == filters.village_id)
-    if filters.band is not None:
-        conditions.append(rows.c.band == filters.band)
+    # A band and "below the line" as ranges of the projection, which the list's index orders by.
+    per_capita, projected = rows.c.projected_per_capita, rows.c.unprojected == 0
+    if filters.band == NO_DATA_BAND:
+        conditions.append(rows.c.unprojected == 1)
+    elif filters.band is not None:
+        edges = settings.band_edges_for(month.year)
+        conditions.append(projected)
+        if filters.band > 0:
+            conditions.append(per_capita >= edges[filters.band - 1])
+        if filters.band < len(edges):
+            conditions.append(per_capita < edges[filters.band])
     if filters.household_type is not None:
         conditions.append(rows.c.household_type == filters.household_type)
     if filters.fell_only:
         conditions.append(rows.c.fell == 1)
     if filters.below_line_only:
-        conditions.append(rows.c.below_line == 1)
+        conditions.extend([projected, per_capita < settings.line_for(month.year)])
     return rows, conditions
 
 
@@ -797,37 +828,51 @@ def household_list(
     rows, conditions = _filtered_rows(
         conn=conn, scope=scope, month=month, settings=settings, filters=filters
     )
-    helper = _current_helper(month_end(month))
-    per_capita = rows.c.projected_per_capita
+    # The page first (an ordered index range of income_projections), then its names and helpers.
+    order = [rows.c.unprojected, rows.c.projected_per_capita, rows.c.household_id]
+    page = (
+        select(rows)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+        .subquery("page")
+    )
+    day = month_end(month)
+    helper = (
+        select(func.min(Assignment.cadre_id))
+        .where(
+            Assignment.household_id == page.c.household_id,
+            Assignment.start_date <= day,
+            or_(Assignment.end_date.is_(None), Assignment.end_date >= day),
+        )
+        .scalar_subquery()
+    )
     query = (
         select(
-            rows.c.household_id,
+            page.c.household_id,
             Township.name,
             Village.name,
             name_column(Household.head_name, personal_data=scope.personal_data),
             id_number_column(Household.head_id_number, personal_data=scope.personal_data),
-            rows.c.household_type,
-            rows.c.members,
-            rows.c.months,
-            (rows.c.ytd_net / rows.c.members),
-            per_capita,
-            rows.c.last_year_per_capita,
-            rows.c.change_per_capita,
-            rows.c.band,
+            page.c.household_type,
+            page.c.members,
+            page.c.months,
+            (page.c.ytd_net / page.c.members),
+            page.c.projected_per_capita,
+            page.c.last_year_per_capita,
+            page.c.change_per_capita,
+            page.c.band,
             Cadre.name,
             AssistingUnit.name,
         )
-        .select_from(rows)
-        .join(Household, Household.id == rows.c.household_id)
-        .join(Village, Village.id == rows.c.village_id)
-        .join(Township, Township.id == rows.c.township_id)
-        .outerjoin(helper, helper.c.household_id == rows.c.household_id)
-        .outerjoin(Cadre, Cadre.id == helper.c.cadre_id)
+        .select_from(page)
+        .join(Household, Household.id == page.c.household_id)
+        .join(Village, Village.id == page.c.village_id)
+        .join(Township, Township.id == page.c.township_id)
+        .outerjoin(Cadre, Cadre.id == helper)
         .outerjoin(AssistingUnit, AssistingUnit.id == Cadre.unit_id)
-        .where(*conditions)
-        .order_by(case((per_capita.is_(None), 1), else_=0), per_capita, rows.c.household_id)
-        .limit(limit)
-        .offset(offset)
+        .order_by(page.c.unprojected, page.c.projected_per_capita, page.c.household_id)
     )
     frame = pd.DataFrame(conn.execute(query).all(), columns=HOUSEHOLD_LIST_COLUMNS)
     floats = ["ytd_per_capita", "projected_per_capita", "last_year_per_capita", "change_per_capita"]

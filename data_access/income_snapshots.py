@@ -1,4 +1,5 @@
-"""The per-household sums an income projection starts from, computed once per data version.
+"""Per-household income tables computed once per data version: the sums a projection starts
+from, and the projections themselves.
 
 Every income figure needs, for each household, the months registered and the net income from
 January to the selected month, and last year's net income for the same months: a pass over two
@@ -7,18 +8,23 @@ version and month), filling it with one INSERT … SELECT the first time a month
 seed and every import warm the current months with ``warm_income``. The projection itself stays
 in SQL over these sums (data_access.income), so the projection settings are not part of the key.
 
+``income_projections`` keeps that projection per household (``income_projections``, keyed by the
+income settings too): every income figure counts it, and the household list pages through it with
+an index instead of projecting the whole county for each page.
+
 A database cache shared by every app process, like data_access.snapshots: rows of an older data
 version are stale by definition and are deleted when new ones are written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from sqlalchemy import (
     Connection,
     Engine,
+    Select,
     Subquery,
     and_,
     case,
@@ -33,10 +39,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from data_access.db import data_version
-from data_access.models import IncomeRegister, IncomeSnapshot
+from data_access.models import IncomeProjection, IncomeRegister, IncomeSnapshot
 from data_access.periods import same_month_last_year, year_start
 
 BASIS_COLUMNS = ("household_id", "months", "ytd_net", "same_months_net")
+PROJECTION_KEY = ("data_version", "settings_key", "month")
+# Every column of income_projections but the key, in the table's order.
+PROJECTION_COLUMNS = tuple(
+    column.name
+    for column in IncomeProjection.__table__.columns
+    if column.name not in PROJECTION_KEY
+)
 
 
 def net_income(table) -> object:
@@ -138,3 +151,44 @@ def warm_income(engine: Engine, months: Iterable[date]) -> int:
                 _store(engine, version, month)
                 computed += 1
     return computed
+
+
+def _projections_stored(conn: Connection, identity: dict) -> bool:
+    matching = [getattr(IncomeProjection, name) == value for name, value in identity.items()]
+    return bool(conn.execute(select(exists().where(*matching))).scalar())
+
+
+def income_projections(
+    conn: Connection, *, month: date, fingerprint: str, rows: Callable[[], Select]
+) -> Subquery:
+    """Every household's projection for ``month``, from ``income_projections`` for the current
+    data version and the settings ``fingerprint``; when missing, ``rows()`` (a SELECT of
+    PROJECTION_COLUMNS for the whole county) is stored first, in SQL and in a transaction of its
+    own. Columns: PROJECTION_COLUMNS; the reader filters its scope."""
+    identity = {"data_version": data_version(conn), "settings_key": fingerprint, "month": month}
+    if not _projections_stored(conn, identity):
+        computed = rows().subquery()
+        keyed = select(
+            *(literal(value).label(name) for name, value in identity.items()),
+            *(computed.c[name] for name in PROJECTION_COLUMNS),
+        )
+        try:
+            with conn.engine.begin() as writer:
+                writer.execute(
+                    delete(IncomeProjection).where(
+                        IncomeProjection.data_version < identity["data_version"]
+                    )
+                )
+                writer.execute(
+                    insert(IncomeProjection).from_select(
+                        [*PROJECTION_KEY, *PROJECTION_COLUMNS], keyed
+                    )
+                )
+        except IntegrityError:
+            pass  # another process stored the same projections first
+    stored = IncomeProjection
+    return (
+        select(*(getattr(stored, name) for name in PROJECTION_COLUMNS))
+        .where(*(getattr(stored, name) == value for name, value in identity.items()))
+        .subquery("projections")
+    )

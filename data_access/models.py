@@ -630,6 +630,66 @@ class IncomeSnapshot(Base):
     same_months_net: Mapped[float | None] = mapped_column(Float)
 
 
+class IncomeProjection(Base):
+    """One household's projected income for one month, per data version and income settings.
+
+    What every income view filters, counts and sorts: the projection, its band, the change
+    against last year and the flags the list filters on. Stored for the whole county by
+    ``data_access.income_snapshots.income_projections`` from the sums above, so that the
+    household list is an indexed range with a LIMIT instead of a projection of every household.
+    Rows of an older data version are deleted when new ones are written.
+    """
+
+    __tablename__ = "income_projections"
+    __table_args__ = (
+        # The household list, lowest projection first (households without one last), for the
+        # county and for one township.
+        Index(
+            "ix_income_projections_order",
+            "data_version",
+            "settings_key",
+            "month",
+            "unprojected",
+            "projected_per_capita",
+            "household_id",
+        ),
+        Index(
+            "ix_income_projections_township_order",
+            "data_version",
+            "settings_key",
+            "month",
+            "township_id",
+            "unprojected",
+            "projected_per_capita",
+            "household_id",
+        ),
+    )
+
+    data_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Fingerprint of the income settings the projection was computed with (caching.settings_key).
+    settings_key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    household_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township_id: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int] = mapped_column(Integer)
+    household_type: Mapped[str] = mapped_column(String(6))
+    members: Mapped[int] = mapped_column(Integer)
+    months: Mapped[int] = mapped_column(Integer)
+    ytd_net: Mapped[float | None] = mapped_column(Float)
+    # Yuan for the whole household and per person; NULL: too few months for a projection.
+    projected_net: Mapped[float | None] = mapped_column(Float)
+    projected_per_capita: Mapped[float | None] = mapped_column(Float)
+    last_year_per_capita: Mapped[float | None] = mapped_column(Float)
+    change_per_capita: Mapped[float | None] = mapped_column(Float)
+    # data_access.income band number (NO_DATA_BAND without a projection).
+    band: Mapped[int] = mapped_column(Integer)
+    # 1/0 flags: projected lower than last year; projected below the monitoring line; no
+    # projection (sorts those households last on both databases, where NULLs sort differently).
+    fell: Mapped[int] = mapped_column(Integer)
+    below_line: Mapped[int] = mapped_column(Integer)
+    unprojected: Mapped[int] = mapped_column(Integer)
+
+
 class FrameSnapshot(Base):
     """One county-wide query result (a small table) for one month, per data version and settings.
 

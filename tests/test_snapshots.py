@@ -16,10 +16,17 @@ from sqlalchemy import Engine, func, select, text
 
 from data_access.caching import settings_key
 from data_access.db import bump_data_version, data_version, make_engine
-from data_access.income import household_income_query
-from data_access.income_snapshots import income_basis, live_basis
+from data_access.income import (
+    HouseholdFilter,
+    _projection_query,
+    band_labels,
+    household_income_query,
+    household_list,
+    household_list_size,
+)
+from data_access.income_snapshots import PROJECTION_COLUMNS, income_basis, live_basis
 from data_access.indicators import Level
-from data_access.models import IncomeSnapshot, IndicatorSnapshot
+from data_access.models import IncomeProjection, IncomeSnapshot, IndicatorSnapshot
 from data_access.scope import county_scope
 from data_access.snapshots import indicator_counts
 from data_access.visits import VILLAGE_VISITS_KIND, _village_counts, village_coverage
@@ -63,6 +70,109 @@ def test_incomes_from_the_snapshot_equal_the_live_computation(demo_engine, setti
         )
     assert len(live) > 0
     pd.testing.assert_frame_equal(_sorted(stored, "household_id"), _sorted(live, "household_id"))
+
+
+def _stored_projections(conn, month: date, fingerprint: str) -> pd.DataFrame:
+    query = select(*(getattr(IncomeProjection, name) for name in PROJECTION_COLUMNS)).where(
+        IncomeProjection.data_version == data_version(conn),
+        IncomeProjection.settings_key == fingerprint,
+        IncomeProjection.month == month,
+    )
+    return pd.DataFrame(conn.execute(query).mappings())
+
+
+def test_the_stored_projections_equal_the_live_projection(demo_engine, settings):
+    with demo_engine.connect() as conn:
+        household_list_size(
+            conn=conn,
+            scope=county_scope(conn=conn),
+            month=MONTH,
+            settings=settings.income,
+            filters=HouseholdFilter(),
+        )
+        live = pd.DataFrame(
+            conn.execute(_projection_query(conn=conn, month=MONTH, settings=settings.income))
+            .mappings()
+            .all()
+        )[list(PROJECTION_COLUMNS)]
+        stored = _stored_projections(conn, MONTH, settings_key(settings.income))
+        households = conn.execute(text("SELECT count(*) FROM households")).scalar_one()
+    assert len(stored) == households
+    pd.testing.assert_frame_equal(
+        _sorted(stored, "household_id"), _sorted(live, "household_id"), check_dtype=False
+    )
+
+
+def test_the_list_filters_on_bands_and_the_line_agree_with_each_households_band(
+    demo_engine, settings
+):
+    """The list reads a band and "below the line" as ranges of the projection (for its index):
+    they must pick exactly the households whose stored band and flag say so."""
+    with demo_engine.connect() as conn:
+        scope = county_scope(conn=conn)
+        everyone = household_list(
+            conn=conn,
+            scope=scope,
+            month=MONTH,
+            settings=settings.income,
+            filters=HouseholdFilter(),
+            limit=10**6,
+        )
+        stored = _stored_projections(conn, MONTH, settings_key(settings.income))
+
+        def listed(filters: HouseholdFilter) -> set[int]:
+            frame = household_list(
+                conn=conn,
+                scope=scope,
+                month=MONTH,
+                settings=settings.income,
+                filters=filters,
+                limit=10**6,
+            )
+            size = household_list_size(
+                conn=conn, scope=scope, month=MONTH, settings=settings.income, filters=filters
+            )
+            assert size == len(frame)
+            return set(frame["household_id"])
+
+        for band in band_labels(settings=settings.income, year=MONTH.year):
+            expected = set(everyone.loc[everyone["band"] == band, "household_id"])
+            assert listed(HouseholdFilter(band=band)) == expected, band
+        below = set(stored.loc[stored["below_line"] == 1, "household_id"])
+        assert listed(HouseholdFilter(below_line_only=True)) == below
+        assert 0 < len(below) < len(stored)
+
+
+def test_projections_are_kept_per_settings_and_replaced_by_a_new_data_version(demo_copy, settings):
+    linear = replace(settings.income, projection_method="linear")
+
+    def lowest(income) -> float:
+        with demo_copy.connect() as conn:
+            frame = household_list(
+                conn=conn,
+                scope=county_scope(conn=conn),
+                month=MONTH,
+                settings=income,
+                filters=HouseholdFilter(),
+                limit=1,
+            )
+        return float(frame["projected_per_capita"].iloc[0])
+
+    usual, by_months = lowest(settings.income), lowest(linear)
+    with demo_copy.connect() as conn:
+        keys = conn.execute(select(IncomeProjection.settings_key).distinct()).scalars().all()
+    assert len(keys) == 2
+    assert usual != by_months
+    with demo_copy.begin() as conn:
+        conn.execute(
+            text("UPDATE income_registers SET wage = wage + 1200 WHERE month >= '2026-01-01'")
+        )
+        version = bump_data_version(conn)
+    # 1,200 yuan more in each month registered this year raises every projection.
+    assert lowest(settings.income) > usual
+    with demo_copy.connect() as conn:
+        versions = conn.execute(select(IncomeProjection.data_version).distinct()).scalars().all()
+    assert versions == [version]
 
 
 def test_the_basis_counts_this_years_months_and_last_years_same_months(demo_engine):
@@ -173,6 +283,12 @@ def test_warming_fills_every_cache_of_the_latest_months(demo_copy, settings):
                 IncomeSnapshot.data_version == version
             )
         ).scalar_one()
+        projection_months = conn.execute(
+            select(func.count(IncomeProjection.month.distinct())).where(
+                IncomeProjection.data_version == version,
+                IncomeProjection.settings_key == settings_key(settings.income),
+            )
+        ).scalar_one()
     assert kinds == {
         Level.TOWNSHIP.value: WARM_MONTHS[Level.TOWNSHIP],
         Level.UNIT.value: WARM_MONTHS[Level.UNIT],
@@ -183,4 +299,5 @@ def test_warming_fills_every_cache_of_the_latest_months(demo_copy, settings):
         "households": WARM_RECENT_MONTHS + 1,
     }
     assert income_months == WARM_RECENT_MONTHS + 1
+    assert projection_months == WARM_RECENT_MONTHS + 1
     assert "汇总快照" in report
