@@ -128,7 +128,15 @@ def _encode(frame: pd.DataFrame) -> dict:
 
 def _decode(stored: dict) -> pd.DataFrame:
     frame = pd.DataFrame(stored["data"], columns=stored["columns"])
-    return frame.astype(dict(zip(stored["columns"], stored["dtypes"], strict=True)))
+    # Only the columns JSON did not bring back as they were (an all-null column, say): astype
+    # costs about as much per column as building the frame.
+    actual = [str(dtype) for dtype in frame.dtypes]
+    differing = {
+        column: dtype
+        for column, dtype, now in zip(stored["columns"], stored["dtypes"], actual, strict=True)
+        if now != dtype
+    }
+    return frame.astype(differing) if differing else frame
 
 
 def cached_frame(
@@ -143,7 +151,9 @@ def cached_frame(
     and settings ``fingerprint``, or ``compute()``d and stored (an empty result too).
 
     ``compute`` must aggregate for the whole county with a township column, so that a reader
-    with a narrower scope can keep its own townships' rows.
+    with a narrower scope can keep its own townships' rows; or, for a result that depends on
+    the reader's scope as a whole (ranks among the townships one sees), the scope's townships
+    must be part of ``fingerprint``.
     """
     version = data_version(conn)
     identity = {

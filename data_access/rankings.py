@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from config.settings import INDICATORS, Settings
+from data_access.caching import cached_frame, settings_key
 from data_access.indicators import COUNT_COLUMNS, Level, all_indicator_counts
 from data_access.models import AssistingUnit, Circular, Township, Village
 from data_access.periods import previous_month
@@ -176,6 +177,29 @@ def ranking(
 
 
 def _scored(
+    conn: Connection, scope: Scope, month: date, settings: Settings, level: Level
+) -> pd.DataFrame:
+    """The month's scored and ranked table. Townships and units are kept in the database per
+    data version, settings and scope (ranks are among the entities the reader sees): a rank
+    trend scores a year of months, which took longer than every query it reads."""
+    if level not in SNAPSHOT_LEVELS:
+        return _score(conn, scope, month, settings, level)
+    return cached_frame(
+        conn=conn,
+        name=f"ranking_{level.value}",
+        month=month,
+        fingerprint=settings_key(
+            settings.rankings,
+            settings.registers,
+            settings.visits,
+            settings.income,
+            sorted(scope.township_ids),
+        ),
+        compute=lambda: _score(conn, scope, month, settings, level),
+    )
+
+
+def _score(
     conn: Connection, scope: Scope, month: date, settings: Settings, level: Level
 ) -> pd.DataFrame:
     rules = scoring_rules(settings, month)

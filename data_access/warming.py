@@ -14,6 +14,7 @@ from data_access.income_snapshots import warm_income
 from data_access.indicators import Level
 from data_access.overview import briefing
 from data_access.periods import previous_month
+from data_access.rankings import rank_history, ranking
 from data_access.risk import village_registers_and_visits
 from data_access.scope import county_scope
 from data_access.snapshots import warm
@@ -32,8 +33,8 @@ WARM_RECENT_MONTHS = 3
 
 def warm_caches(engine: Engine, *, settings: Settings, last_month: date) -> str:
     """Precompute what the first page views need up to ``last_month``: a year of township ranking
-    snapshots, the latest months of unit snapshots, income sums and the village counts of the
-    visit map and of the 暗访 risk.
+    snapshots and their scores, the latest months of unit snapshots, income sums and
+    projections, and the village counts of the visit map and of the 暗访 risk.
     Returns a line for a report."""
     started = time.perf_counter()
     computed = sum(
@@ -46,6 +47,16 @@ def warm_caches(engine: Engine, *, settings: Settings, last_month: date) -> str:
     income = warm_income(engine, recent)
     with engine.connect() as conn:
         scope = county_scope(conn=conn)
+        # The published 红黑榜 of the latest month and the townships' rank trend, scored.
+        for level in WARM_MONTHS:
+            ranking(conn=conn, scope=scope, month=last_month, settings=settings, level=level)
+        rank_history(
+            conn=conn,
+            scope=scope,
+            month=last_month,
+            settings=settings,
+            months=WARM_MONTHS[Level.TOWNSHIP],
+        )
         for month in recent:
             village_coverage(conn=conn, scope=scope, month=month, settings=settings.visits)
             cadres_with_unvisited_households(

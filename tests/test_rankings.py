@@ -8,6 +8,7 @@ from datetime import date
 from io import BytesIO
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select, text
@@ -23,8 +24,15 @@ from data_access.indicators import (
     tour_completion,
     visit_coverage,
 )
-from data_access.models import IndicatorSnapshot
-from data_access.rankings import methodology_rows, rank_history, rank_reason, ranking
+from data_access.models import FrameSnapshot, IndicatorSnapshot
+from data_access.rankings import (
+    _score,
+    _scored,
+    methodology_rows,
+    rank_history,
+    rank_reason,
+    ranking,
+)
 from data_access.scope import Scope, county_scope
 from data_access.snapshots import indicator_counts
 from tests.independent import counts_by_group, nonzero_column
@@ -175,6 +183,51 @@ def test_rank_history_has_twelve_months_of_every_township(demo_sqlite, settings)
     assert history["month"].nunique() == 12
     assert len(history) == 12 * len(scope.township_ids)
     assert history.groupby("month")["rank"].apply(sorted).map(len).eq(len(scope.township_ids)).all()
+
+
+def test_a_stored_ranking_equals_the_scored_one_and_is_kept_per_scope_and_settings(
+    demo_sqlite, settings
+):
+    def stored_keys() -> set[str]:
+        query = select(FrameSnapshot.settings_key).where(
+            FrameSnapshot.name == "ranking_township", FrameSnapshot.month == MONTH
+        )
+        return set(conn.execute(query).scalars())
+
+    weights = settings.rankings.weights
+    heavier = replace(
+        settings,
+        rankings=replace(settings.rankings, weights={**weights, "visits": weights["visits"] + 5}),
+    )
+    with demo_sqlite.connect() as conn:
+        county = county_scope(conn=conn)
+        two = county.narrowed(sorted(county.township_ids)[:2])
+        scored = {
+            name: _score(conn, scope, MONTH, rules, Level.TOWNSHIP)
+            for name, scope, rules in (
+                ("county", county, settings),
+                ("two", two, settings),
+                ("heavier", county, heavier),
+            )
+        }
+        read = {
+            name: _scored(conn, scope, MONTH, rules, Level.TOWNSHIP)
+            for name, scope, rules in (
+                ("county", county, settings),
+                ("two", two, settings),
+                ("heavier", county, heavier),
+            )
+        }
+        again = _scored(conn, county, MONTH, settings, Level.TOWNSHIP)
+        keys = stored_keys()
+    for name, frame in scored.items():
+        pd.testing.assert_frame_equal(read[name], frame, check_exact=False)
+    pd.testing.assert_frame_equal(again, scored["county"], check_exact=False)
+    # Two townships ranked among themselves hold ranks 1 and 2, whatever their county ranks.
+    assert sorted(read["two"]["rank"]) == [1, 2]
+    assert not read["heavier"]["composite"].equals(read["county"]["composite"])
+    # One stored result per scope and settings.
+    assert len(keys) >= 3
 
 
 def township_ranking(engine: Engine, settings):
