@@ -228,6 +228,11 @@ def _household_rows(
     return select(stored).where(scope.covers(stored.c.township_id)).subquery("household_rows")
 
 
+def warm_projections(*, conn: Connection, month: date, settings: IncomeSettings) -> None:
+    """Store the county's projections of ``month`` unless they are stored already."""
+    _household_rows(conn=conn, scope=county_scope(conn=conn), month=month, settings=settings)
+
+
 def _projection_query(*, conn: Connection, month: date, settings: IncomeSettings) -> Select:
     """household_income_query for the county with the band, the change and the flags."""
     incomes = household_income_query(

@@ -38,19 +38,27 @@ def upcoming_milestones(*, conn: Connection, scope: Scope, today: date) -> pd.Da
     Columns: name, due_on, days_left, description, open_items.
     """
     item = RectificationItem
-    open_items = (
-        select(func.count())
+    # One pass over the items (open ones per deadline), then a running sum per milestone.
+    open_by_deadline = (
+        select(item.deadline, func.count().label("open_count"))
         .where(
-            item.deadline <= Milestone.due_on,
             scope.covers(item.township_id),
             item.found_on <= today,
             or_(item.closed_on.is_(None), item.closed_on > today),
         )
-        .scalar_subquery()
+        .group_by(item.deadline)
+        .subquery("open_by_deadline")
     )
     query = (
-        select(Milestone.name, Milestone.due_on, Milestone.description, open_items)
+        select(
+            Milestone.name,
+            Milestone.due_on,
+            Milestone.description,
+            func.coalesce(func.sum(open_by_deadline.c.open_count), 0),
+        )
+        .outerjoin(open_by_deadline, open_by_deadline.c.deadline <= Milestone.due_on)
         .where(Milestone.due_on >= today)
+        .group_by(Milestone.id, Milestone.name, Milestone.due_on, Milestone.description)
         .order_by(Milestone.due_on, Milestone.id)
     )
     rows = conn.execute(query).all()

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import Engine
 
 from config.settings import Settings
-from data_access.income import income_structure
+from data_access.income import income_structure, warm_projections
 from data_access.income_snapshots import warm_income
 from data_access.indicators import Level
 from data_access.overview import briefing
@@ -73,6 +73,7 @@ def warm_caches(engine: Engine, *, settings: Settings, last_month: date) -> str:
             )
             village_registers_and_visits(conn=conn, month=month, settings=settings)
             income_structure(conn=conn, scope=scope, month=month)
+            warm_projections(conn=conn, month=month, settings=settings.income)
             # The briefing's household counts and income alerts of the month and the one before.
             briefing(conn=conn, scope=scope, month=month, today=settings.today(), settings=settings)
     return (

@@ -13,13 +13,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import PAGES, PROJECT_ROOT, PageSpec
 from data_access.auth import Access, Role
 from data_access.db import make_engine
-from data_access.scope import Scope
+from data_access.models import Household
+from data_access.scope import Scope, county_scope
 from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
@@ -188,6 +189,31 @@ def test_the_township_filter_only_narrows(demo_sqlite):
         own = Access("t", "t", frozenset({Role.TOWNSHIP}), 1).scope(conn)
     assert own.narrowed([2, 3]).township_ids == frozenset()
     assert own.narrowed([1, 2]).township_ids == {1}
+    assert not own.whole_county
+
+
+def test_only_the_whole_county_reads_without_a_township_filter(demo_sqlite):
+    """county_scope skips the IN list; narrowing it by even one township brings the list back."""
+    with demo_sqlite.connect() as conn:
+        county = county_scope(conn)
+        every = sorted(county.township_ids)
+        one_less = county.narrowed(every[1:])
+
+        def households(scope) -> int:
+            query = select(func.count()).where(scope.covers(Household.township_id))
+            return conn.execute(query).scalar_one()
+
+        counts = {
+            "county": households(county),
+            "all named": households(county.narrowed(every)),
+            "one less": households(one_less),
+            "first only": households(county.narrowed(every[:1])),
+        }
+    assert county.whole_county
+    assert county.narrowed(every).whole_county
+    assert not one_less.whole_county
+    assert counts["county"] == counts["all named"] == counts["one less"] + counts["first only"]
+    assert counts["first only"] > 0
 
 
 def test_roles_are_read_from_the_database_on_every_run(demo_app_env, tmp_path, monkeypatch):

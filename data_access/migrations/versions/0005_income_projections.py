@@ -1,7 +1,9 @@
-"""income projections: each household's projection per data version, settings and month
+"""income projections; rectification items' township index covers the dates
 
-A cache like income_snapshots: the household list of 收入监测 reads a page of it through an
-index instead of projecting every household of the county.
+income_projections is a cache like income_snapshots: the household list of 收入监测 reads a page
+of it through an index instead of projecting every household of the county. The rectification
+items' (township, deadline) index gains found_on and closed_on, so that county-wide progress
+counts scan the index rather than the table with its long texts.
 
 Revision ID: 0005
 Revises: 0004
@@ -52,6 +54,21 @@ def upgrade() -> None:
         [*KEY, "township_id", *ORDER],
     )
 
+    op.drop_index("ix_rectification_items_township_deadline", table_name="rectification_items")
+    op.create_index(
+        "ix_rectification_items_township_deadline_dates",
+        "rectification_items",
+        ["township_id", "deadline", "found_on", "closed_on"],
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(
+        "ix_rectification_items_township_deadline_dates", table_name="rectification_items"
+    )
+    op.create_index(
+        "ix_rectification_items_township_deadline",
+        "rectification_items",
+        ["township_id", "deadline"],
+    )
     op.drop_table("income_projections")
