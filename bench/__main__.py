@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db-url", help="benchmark this existing database instead of seeding fresh ones"
     )
-    parser.add_argument("--runs", type=int, default=3, help="warm runs per page (median shown)")
+    parser.add_argument("--runs", type=int, default=3, help="cold and warm runs per page (medians shown)")
     return parser
 
 

@@ -151,23 +151,33 @@ def clear_caches() -> None:
 
 
 def time_pages(pages: tuple[PageSpec, ...], *, runs: int) -> list[PageTiming]:
-    """Cold (caches just cleared) and ``runs`` warm render times of every page, each in a session
-    of its own that signed in first (the sign-in run is not timed).
+    """Cold (caches just cleared) and warm render times of every page, each in a session of its
+    own that signed in first (the sign-in run is not timed); the median of ``runs`` of each.
 
-    DASHBOARD_DB_URL and DASHBOARD_CONFIG must be set before the first call. One untimed page
-    comes first so that the first page's cold time is not also the time to import pandas and
-    plotly.
+    DASHBOARD_DB_URL and DASHBOARD_CONFIG must be set before the first call. Every page is
+    rendered once untimed first, so that a cold time is the page's own work on empty caches
+    rather than the process importing pandas, plotly or pydeck for the first time (the
+    database snapshots stay: they are shared by every process and filled by the seed).
     """
     _quiet_streamlit_warnings()
-    signed_in_app(pages[0])
+    for spec in pages:
+        signed_in_app(spec).run()
     timings = []
     for spec in pages:
         app = signed_in_app(spec)
-        clear_caches()
-        cold = _timed_run(app, spec)
+        colds = []
+        for _ in range(runs):
+            clear_caches()
+            colds.append(_timed_run(app, spec))
         warm = tuple(_timed_run(app, spec) for _ in range(runs))
-        timings.append(PageTiming(spec, cold, warm))
+        timings.append(PageTiming(spec, _median(colds), warm))
     return timings
+
+
+def _median(renders: list[Render]) -> Render:
+    """The render with the median time (the lower middle one of an even count)."""
+    ordered = sorted(renders, key=lambda render: render.seconds)
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def streamlit_overhead(*, runs: int) -> float:

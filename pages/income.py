@@ -40,10 +40,10 @@ from data_access.income import (
     two_higher_checks,
     villages_in_scope,
 )
-from data_access.indicators import register_completeness
 from data_access.models import HouseholdType
 from data_access.overview import townships_in_scope
 from data_access.periods import month_label
+from data_access.snapshots import township_register_completeness
 
 PAGE_ROWS = 100
 # Above this per-capita income the histogram pools households into one bar.
@@ -274,7 +274,7 @@ structure_column.plotly_chart(
 )
 
 completeness = view.fetch(
-    register_completeness, scope=scope, month=view.month, grace_days=settings.registers.grace_days
+    township_register_completeness, scope=scope, month=view.month, settings=settings
 )
 gaps = register_gaps(completeness, names=townships)
 register_column.markdown(

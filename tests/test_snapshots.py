@@ -25,10 +25,10 @@ from data_access.income import (
     household_list_size,
 )
 from data_access.income_snapshots import PROJECTION_COLUMNS, income_basis, live_basis
-from data_access.indicators import Level
+from data_access.indicators import Level, register_completeness
 from data_access.models import IncomeProjection, IncomeSnapshot, IndicatorSnapshot
 from data_access.scope import county_scope
-from data_access.snapshots import indicator_counts
+from data_access.snapshots import indicator_counts, township_register_completeness
 from data_access.visits import VILLAGE_VISITS_KIND, _village_counts, village_coverage
 from data_access.warming import WARM_MONTHS, WARM_RECENT_MONTHS, warm_caches
 
@@ -173,6 +173,24 @@ def test_projections_are_kept_per_settings_and_replaced_by_a_new_data_version(de
     with demo_copy.connect() as conn:
         versions = conn.execute(select(IncomeProjection.data_version).distinct()).scalars().all()
     assert versions == [version]
+
+
+def test_register_completeness_from_the_snapshot_equals_the_live_count(demo_engine, settings):
+    with demo_engine.connect() as conn:
+        county = county_scope(conn=conn)
+        for scope in (county, county.narrowed(sorted(county.township_ids)[:3])):
+            live = register_completeness(
+                conn=conn, scope=scope, month=MONTH, grace_days=settings.registers.grace_days
+            )
+            stored = township_register_completeness(
+                conn=conn, scope=scope, month=MONTH, settings=settings
+            )
+            assert set(stored["township_id"]) == scope.township_ids
+            pd.testing.assert_frame_equal(
+                _sorted(stored, "township_id"),
+                _sorted(live[live["households"] > 0], "township_id"),
+                check_dtype=False,
+            )
 
 
 def test_the_basis_counts_this_years_months_and_last_years_same_months(demo_engine):
