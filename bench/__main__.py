@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db-url", help="benchmark this existing database instead of seeding fresh ones"
     )
-    parser.add_argument("--runs", type=int, default=3, help="cold and warm runs per page (medians shown)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="cold and warm runs per page (medians shown)"
+    )
     return parser
 
 
@@ -194,14 +196,16 @@ def _database_section(result: Measured) -> str:
 
 
 def _pages_section(results: list[Measured]) -> str:
-    """One table per result: cold/warm ms, SQL ms, page/SQL; and the ratio to the smallest scale
-    of the same backend."""
+    """One table per result: cold/warm ms, SQL ms, the cold time inside Streamlit's element calls
+    and the rest (the page's own Python), page/SQL; and the ratio to the smallest scale of the
+    same backend."""
     tables = []
     for result in results:
         base = _smallest_scale(results, result)
         rows = []
         for url_path, page in result.pages.items():
             ratio = ""
+            elements = page.get("cold_element_seconds", 0.0)
             if base is not None and base is not result:
                 ratio = f"{page['cold_seconds'] / base.pages[url_path]['cold_seconds']:.1f}×"
             rows.append(
@@ -210,6 +214,10 @@ def _pages_section(results: list[Measured]) -> str:
                     report.milliseconds(page["cold_seconds"]),
                     report.milliseconds(page["cold_sql_seconds"]),
                     str(page["cold_statements"]),
+                    report.milliseconds(elements),
+                    report.milliseconds(
+                        max(page["cold_seconds"] - page["cold_sql_seconds"] - elements, 0)
+                    ),
                     _page_to_sql(page, result.overhead_seconds),
                     report.milliseconds(page["warm_seconds"]),
                     ratio or "-",
@@ -220,6 +228,8 @@ def _pages_section(results: list[Measured]) -> str:
             "cold ms",
             "SQL ms",
             "statements",
+            "Streamlit ms",
+            "own ms",
             "(cold − overhead) / SQL",
             "warm ms",
             "cold vs scale 1",

@@ -30,6 +30,7 @@ def measure(*, runs: int) -> dict:
                 "cold_seconds": timing.cold.seconds,
                 "cold_sql_seconds": timing.cold.sql_seconds,
                 "cold_statements": timing.cold.statements,
+                "cold_element_seconds": timing.cold.element_seconds,
                 "warm_seconds": timing.warm_median,
                 "warm_sql_seconds": min(render.sql_seconds for render in timing.warm),
             }

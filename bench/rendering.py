@@ -3,6 +3,7 @@ with the time the render spent in SQL."""
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import streamlit as st
 import streamlit.logger
 from sqlalchemy import CursorResult, Engine, event
 from streamlit import config as streamlit_config
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from bench.environment import PROJECT_ROOT
@@ -101,11 +103,104 @@ class SqlClock:
                 setattr(CursorResult, name, method)
 
 
+# Streamlit's calls that put something on the page: their time is Streamlit turning figures,
+# tables, maps and widgets into messages for the browser, not the page's own work.
+_ELEMENTS = (
+    "plotly_chart",
+    "pydeck_chart",
+    "dataframe",
+    "data_editor",
+    "table",
+    "metric",
+    "markdown",
+    "caption",
+    "html",
+    "title",
+    "header",
+    "subheader",
+    "divider",
+    "info",
+    "warning",
+    "error",
+    "success",
+    "progress",
+    "download_button",
+    "button",
+    "form_submit_button",
+    "selectbox",
+    "multiselect",
+    "radio",
+    "segmented_control",
+    "pills",
+    "number_input",
+    "text_input",
+    "date_input",
+    "checkbox",
+    "toggle",
+    "slider",
+    "file_uploader",
+    "columns",
+    "tabs",
+    "expander",
+    "container",
+    "popover",
+    "form",
+)
+
+
+class ElementClock:
+    """Seconds spent inside Streamlit's element and widget calls (the outermost call only, so
+    that a widget built inside a container is counted once)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._depth = 0
+
+    def _timed(self, method):
+        @functools.wraps(method)
+        def timed(*args, **kwargs):
+            if self._depth:
+                return method(*args, **kwargs)
+            self._depth += 1
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+                self._depth -= 1
+
+        return timed
+
+    @contextmanager
+    def listening(self) -> Iterator[ElementClock]:
+        # st.plotly_chart and friends are methods of the main DeltaGenerator bound at import;
+        # st.sidebar.x and a column's x are looked up on the class.
+        own = {name: DeltaGenerator.__dict__.get(name) for name in _ELEMENTS}
+        bound = {name: getattr(st, name) for name in _ELEMENTS if hasattr(st, name)}
+        for name in _ELEMENTS:
+            if hasattr(DeltaGenerator, name):
+                setattr(DeltaGenerator, name, self._timed(getattr(DeltaGenerator, name)))
+        for name, method in bound.items():
+            setattr(st, name, self._timed(method))
+        try:
+            yield self
+        finally:
+            for name, method in own.items():
+                if method is not None:
+                    setattr(DeltaGenerator, name, method)
+                elif name in DeltaGenerator.__dict__:
+                    delattr(DeltaGenerator, name)
+            for name, method in bound.items():
+                setattr(st, name, method)
+
+
 @dataclass(frozen=True)
 class Render:
     seconds: float
     sql_seconds: float
     statements: int
+    # Inside Streamlit's element and widget calls (ElementClock).
+    element_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -120,8 +215,8 @@ class PageTiming:
 
 
 def _timed_run(app: AppTest, spec: PageSpec) -> Render:
-    clock = SqlClock()
-    with clock.listening():
+    clock, elements = SqlClock(), ElementClock()
+    with clock.listening(), elements.listening():
         started = time.perf_counter()
         app.run()
         seconds = time.perf_counter() - started
@@ -131,7 +226,7 @@ def _timed_run(app: AppTest, spec: PageSpec) -> Render:
     ]
     if failures:
         raise PageFailedError(f"{spec.file}: {'; '.join(failures)}")
-    return Render(seconds, clock.seconds, clock.statements)
+    return Render(seconds, clock.seconds, clock.statements, elements.seconds)
 
 
 def signed_in_app(spec: PageSpec) -> AppTest:

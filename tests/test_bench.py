@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import streamlit as st
 from sqlalchemy import create_engine, text
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.testing.v1 import AppTest
 
 from bench import targets
 from bench.database import SeedResult
-from bench.rendering import SqlClock
+from bench.rendering import ElementClock, SqlClock
 from bench.results import Measured
 
 
@@ -80,3 +83,24 @@ def test_the_sql_clock_counts_statements_and_the_time_to_fetch_their_rows():
     assert clock.seconds > 0
     # Not listening any more: nothing else is counted.
     assert clock.seconds == outside
+
+
+def test_the_element_clock_counts_streamlit_calls_once_and_leaves_them_as_they_were():
+    script = """
+import time
+import streamlit as st
+time.sleep(0.2)  # the page's own work: not Streamlit's
+with st.container():
+    st.dataframe({"a": list(range(1000))})
+    st.columns(2)[0].markdown("x")
+"""
+    before = (st.dataframe, DeltaGenerator.__dict__.get("dataframe"))
+    clock = ElementClock()
+    app = AppTest.from_string(script)
+    app.run()  # imports pyarrow and compiles the script, untimed
+    with clock.listening():
+        app.run()
+    assert not app.exception
+    assert 0 < clock.seconds < 0.2
+    assert (st.dataframe, DeltaGenerator.__dict__.get("dataframe")) == before
+    assert "dataframe" not in DeltaGenerator.__dict__
