@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from data_access.models import Meta
@@ -109,3 +109,15 @@ def bump_data_version(conn: Connection, *, as_of: datetime | None = None) -> int
     if as_of is not None:
         write_meta(conn, "data_as_of", as_of.isoformat(timespec="minutes"))
     return version
+
+
+def refresh_statistics(engine: Engine, table: str) -> None:
+    """After a bulk load into ``table``, on PostgreSQL: VACUUM (ANALYZE) it now rather than when
+    autovacuum comes by, so that the planner knows how many rows it holds and a count can read
+    the index alone. SQLite keeps no visibility map and plans well without: nothing to do."""
+    if engine.dialect.name != "postgresql":
+        return
+    name = engine.dialect.identifier_preparer.quote(table)
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.execute(text(f"VACUUM (ANALYZE) {name}"))

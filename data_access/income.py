@@ -362,6 +362,19 @@ def band_counts(
 
     Columns: <grouping>_id, household_type, band, households.
     """
+    key = f"{grouping}_id"
+    counts = (
+        _stored_village_bands(conn=conn, scope=scope, month=month, settings=settings)
+        .groupby([key, "household_type", "band"], as_index=False, sort=True)["households"]
+        .sum()
+    )
+    return counts.astype({key: "int64", "band": "int64", "households": "int64"})
+
+
+def _stored_village_bands(
+    *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
+) -> pd.DataFrame:
+    """_village_bands of the county (cached in the database), the villages of ``scope`` kept."""
     villages = cached_frame(
         conn=conn,
         name="income_village_bands",
@@ -371,13 +384,7 @@ def band_counts(
             conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
         ),
     )
-    key = f"{grouping}_id"
-    counts = (
-        in_scope(villages, scope)
-        .groupby([key, "household_type", "band"], as_index=False, sort=True)["households"]
-        .sum()
-    )
-    return counts.astype({key: "int64", "band": "int64", "households": "int64"})
+    return in_scope(villages, scope)
 
 
 def _village_bands(
@@ -807,7 +814,22 @@ def household_list_size(
     settings: IncomeSettings,
     filters: HouseholdFilter,
 ) -> int:
-    """How many households household_list would return without a limit."""
+    """How many households household_list would return without a limit.
+
+    Township, village, type and band are columns of the stored band counts, which answer
+    without counting every household again; the fell and below-line flags are counted in SQL.
+    """
+    if not (filters.fell_only or filters.below_line_only):
+        counts = _stored_village_bands(conn=conn, scope=scope, month=month, settings=settings)
+        for column, chosen in (
+            ("township_id", filters.township_id),
+            ("village_id", filters.village_id),
+            ("household_type", filters.household_type),
+            ("band", filters.band),
+        ):
+            if chosen is not None:
+                counts = counts[counts[column] == chosen]
+        return int(counts["households"].sum())
     rows, conditions = _filtered_rows(
         conn=conn, scope=scope, month=month, settings=settings, filters=filters
     )

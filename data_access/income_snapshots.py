@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from data_access.db import data_version
+from data_access.db import data_version, refresh_statistics
 from data_access.models import IncomeProjection, IncomeRegister, IncomeSnapshot
 from data_access.periods import same_month_last_year, year_start
 
@@ -122,7 +122,8 @@ def _store(engine: Engine, version: int, month: date) -> None:
             writer.execute(delete(IncomeSnapshot).where(IncomeSnapshot.data_version < version))
             writer.execute(insert(IncomeSnapshot).from_select(columns, rows))
     except IntegrityError:
-        pass  # another process stored the same snapshot first
+        return  # another process stored the same snapshot first
+    refresh_statistics(engine, IncomeSnapshot.__tablename__)
 
 
 def income_basis(conn: Connection, month: date) -> Subquery:
@@ -186,6 +187,8 @@ def income_projections(
                 )
         except IntegrityError:
             pass  # another process stored the same projections first
+        else:
+            refresh_statistics(conn.engine, IncomeProjection.__tablename__)
     stored = IncomeProjection
     return (
         select(*(getattr(stored, name) for name in PROJECTION_COLUMNS))

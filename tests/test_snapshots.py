@@ -23,6 +23,7 @@ from data_access.income import (
     household_income_query,
     household_list,
     household_list_size,
+    warm_projections,
 )
 from data_access.income_snapshots import PROJECTION_COLUMNS, income_basis, live_basis
 from data_access.indicators import Level, register_completeness
@@ -101,6 +102,24 @@ def test_the_stored_projections_equal_the_live_projection(demo_engine, settings)
     pd.testing.assert_frame_equal(
         _sorted(stored, "household_id"), _sorted(live, "household_id"), check_dtype=False
     )
+
+
+def test_bulk_loaded_income_caches_are_vacuumed_on_postgresql(demo_postgres, settings):
+    """Without it a county-wide count reads every row from the heap until autovacuum comes."""
+    with demo_postgres.connect() as conn:
+        warm_projections(conn=conn, month=MONTH, settings=settings.income)
+    with demo_postgres.connect() as conn:
+        vacuums = dict(
+            conn.execute(
+                text(
+                    "SELECT relname, vacuum_count FROM pg_stat_user_tables "
+                    "WHERE schemaname = current_schema() "
+                    "AND relname IN ('income_projections', 'income_snapshots')"
+                )
+            ).all()
+        )
+    assert set(vacuums) == {"income_projections", "income_snapshots"}
+    assert min(vacuums.values()) > 0
 
 
 def test_the_list_filters_on_bands_and_the_line_agree_with_each_households_band(
