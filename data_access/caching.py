@@ -8,7 +8,8 @@ keeps its own townships' rows afterwards, so one user's scope never shapes what 
 
 - ``snapshot``: integer counts per entity (township, unit, village), one row each
   (``indicator_snapshots``);
-- ``cached_frame``: any small table, one row per result (``frame_snapshots``).
+- ``cached_frame``: any small table, one row per result (``frame_snapshots``), kept decoded in
+  the process as well.
 
 Each store runs in a transaction of its own; two processes computing the same result at once
 both succeed, and the second write is dropped.
@@ -18,6 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from datetime import date
@@ -139,6 +143,34 @@ def _decode(stored: dict) -> pd.DataFrame:
     return frame.astype(differing) if differing else frame
 
 
+# Decoded frames of this process, per engine and keyed like frame_snapshots (a new data version
+# or settings key misses): several functions of one page read the same county-wide result (the
+# income bands by township, by village, the list size), and decoding the JSON of thousands of
+# rows costs more than reading it. Each reader gets a copy.
+_DECODED_ENTRIES = 64
+_decoded: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple, pd.DataFrame]] = (
+    weakref.WeakKeyDictionary()
+)
+_decoded_lock = threading.Lock()
+
+
+def _recall(engine: Engine, key: tuple) -> pd.DataFrame | None:
+    with _decoded_lock:
+        frames = _decoded.get(engine)
+        if frames is None or key not in frames:
+            return None
+        frames.move_to_end(key)
+        return frames[key].copy()
+
+
+def _keep(engine: Engine, key: tuple, frame: pd.DataFrame) -> None:
+    with _decoded_lock:
+        frames = _decoded.setdefault(engine, OrderedDict())
+        frames[key] = frame.copy()
+        while len(frames) > _DECODED_ENTRIES:
+            frames.popitem(last=False)
+
+
 def cached_frame(
     *,
     conn: Connection,
@@ -162,17 +194,23 @@ def cached_frame(
         "month": month,
         "name": name,
     }
+    key = tuple(identity.values())
+    recalled = _recall(conn.engine, key)
+    if recalled is not None:
+        return recalled
     where = [getattr(FrameSnapshot, column) == value for column, value in identity.items()]
     stored = conn.execute(select(FrameSnapshot.frame).where(*where)).scalar_one_or_none()
     if stored is not None:
-        return _decode(stored)
-    frame = compute()
-    try:
-        with conn.engine.begin() as writer:
-            writer.execute(delete(FrameSnapshot).where(FrameSnapshot.data_version < version))
-            writer.execute(insert(FrameSnapshot), {**identity, "frame": _encode(frame)})
-    except IntegrityError:
-        pass  # another process stored the same result first
+        frame = _decode(stored)
+    else:
+        frame = compute()
+        try:
+            with conn.engine.begin() as writer:
+                writer.execute(delete(FrameSnapshot).where(FrameSnapshot.data_version < version))
+                writer.execute(insert(FrameSnapshot), {**identity, "frame": _encode(frame)})
+        except IntegrityError:
+            pass  # another process stored the same result first
+    _keep(conn.engine, key, frame)
     return frame
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, event, func, select, text
 
-from data_access.caching import settings_key
+from data_access.caching import cached_frame, settings_key
 from data_access.db import bump_data_version, data_version, make_engine
 from data_access.income import (
     HouseholdFilter,
@@ -250,6 +250,34 @@ def test_a_new_data_version_replaces_the_income_snapshot(demo_copy):
         versions = conn.execute(select(IncomeSnapshot.data_version).distinct()).scalars().all()
     assert fresh == pytest.approx(live)
     assert versions == [version]
+
+
+def test_a_cached_frame_is_decoded_once_per_process_and_each_reader_gets_a_copy(demo_copy):
+    computed = []
+
+    def compute() -> pd.DataFrame:
+        computed.append(1)
+        return pd.DataFrame({"township_id": [1, 2], "households": [10, 20]})
+
+    def read() -> pd.DataFrame:
+        with demo_copy.connect() as conn:
+            return cached_frame(
+                conn=conn, name="memo_test", month=MONTH, fingerprint="k", compute=compute
+            )
+
+    statements = []
+    event.listen(demo_copy, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    first = read()
+    first.loc[0, "households"] = 999  # a reader's change stays its own
+    reads_before = sum("frame_snapshots" in statement for statement in statements)
+    second = read()
+    assert sum("frame_snapshots" in statement for statement in statements) == reads_before
+    assert second["households"].tolist() == [10, 20]
+    assert len(computed) == 1
+    with demo_copy.begin() as conn:
+        bump_data_version(conn)
+    read()
+    assert len(computed) == 2
 
 
 def test_a_settings_change_makes_the_indicator_snapshot_stale(demo_copy, settings):
