@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from bench.environment import PROJECT_ROOT
 from dashboard.navigation import PageSpec
+from data_access.caching import forget_decoded
 from tests.login import logged_in
 
 APP_SCRIPT = PROJECT_ROOT / "dashboard" / "app.py"
@@ -241,8 +242,10 @@ def signed_in_app(spec: PageSpec) -> AppTest:
 
 
 def clear_caches() -> None:
+    """Every cache a process keeps in memory; the snapshots in the database stay."""
     st.cache_data.clear()
     st.cache_resource.clear()
+    forget_decoded()
 
 
 def time_pages(pages: tuple[PageSpec, ...], *, runs: int) -> list[PageTiming]:

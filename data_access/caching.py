@@ -171,6 +171,12 @@ def _keep(engine: Engine, key: tuple, frame: pd.DataFrame) -> None:
             frames.popitem(last=False)
 
 
+def forget_decoded() -> None:
+    """Empty this process's decoded frames (a benchmark's cold start; the stored rows stay)."""
+    with _decoded_lock:
+        _decoded.clear()
+
+
 def cached_frame(
     *,
     conn: Connection,
