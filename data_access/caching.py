@@ -27,6 +27,7 @@ from dataclasses import asdict, is_dataclass
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection, Engine, delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -121,26 +122,25 @@ def snapshot(
     return table
 
 
-def _encode(frame: pd.DataFrame) -> dict:
-    return {
-        "columns": [str(column) for column in frame.columns],
-        "dtypes": [str(dtype) for dtype in frame.dtypes],
-        # to_json turns NaN into null and numpy scalars into JSON numbers.
-        "data": json.loads(frame.to_json(orient="values", double_precision=15)),
-    }
+def _encode(frame: pd.DataFrame) -> bytes:
+    """The frame as an Arrow IPC stream, with pandas' own metadata (column order and dtypes)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
-def _decode(stored: dict) -> pd.DataFrame:
-    frame = pd.DataFrame(stored["data"], columns=stored["columns"])
-    # Only the columns JSON did not bring back as they were (an all-null column, say): astype
-    # costs about as much per column as building the frame.
-    actual = [str(dtype) for dtype in frame.dtypes]
-    differing = {
-        column: dtype
-        for column, dtype, now in zip(stored["columns"], stored["dtypes"], actual, strict=True)
-        if now != dtype
-    }
-    return frame.astype(differing) if differing else frame
+def _decode(stored: bytes) -> pd.DataFrame:
+    table = pa.ipc.open_stream(stored).read_all()
+    frame = table.to_pandas()
+    # Arrow gives a column of lists back as numpy arrays; the computed frame held lists.
+    for field in table.schema:
+        if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+            frame[field.name] = [
+                None if value is None else value.tolist() for value in frame[field.name]
+            ]
+    return frame
 
 
 # Decoded frames of this process, per engine and keyed like frame_snapshots (a new data version

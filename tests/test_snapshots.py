@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, event, func, select, text
 
-from data_access.caching import cached_frame, settings_key
+from data_access.caching import _decode, _encode, cached_frame, settings_key
 from data_access.db import bump_data_version, data_version, make_engine
 from data_access.income import (
     HouseholdFilter,
@@ -250,6 +250,29 @@ def test_a_new_data_version_replaces_the_income_snapshot(demo_copy):
         versions = conn.execute(select(IncomeSnapshot.data_version).distinct()).scalars().all()
     assert fresh == pytest.approx(live)
     assert versions == [version]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame(
+            {
+                "township_id": [1, 2, 3],
+                "rate": [0.5, float("nan"), 1.0],
+                "name": ["城关镇", None, "石门乡"],
+                "due_on": [date(2026, 12, 11), date(2027, 1, 8), None],
+                "late": [True, False, True],
+                "incomplete": [[], ["visits", "tours"], None],
+            }
+        ),
+        pd.DataFrame(
+            {"township_id": pd.Series([], dtype="int64"), "name": pd.Series([], dtype="str")}
+        ),
+    ],
+    ids=["mixed", "empty"],
+)
+def test_a_stored_frame_comes_back_as_it_was_computed(frame):
+    pd.testing.assert_frame_equal(_decode(_encode(frame)), frame)
 
 
 def test_a_cached_frame_is_decoded_once_per_process_and_each_reader_gets_a_copy(demo_copy):
