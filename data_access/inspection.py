@@ -251,7 +251,7 @@ def scored_villages(
     scored = risk_scores(components, today=today, settings=rules)
     scored["reasons"] = [
         risk_reasons(row, weights=rules.weights, circular_window_days=rules.circular_window_days)
-        for _, row in scored.iterrows()
+        for row in scored.to_dict("records")
     ]
     return scored
 

@@ -15,7 +15,9 @@ Score = Σ weight_k × c_k / Σ weight_k, between 0 and 1 (shown × 100).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -304,7 +306,7 @@ def risk_scores(
     return table.sort_values(["risk", "village_id"], ascending=[False, True]).reset_index(drop=True)
 
 
-def _component_text(key: str, row: pd.Series, *, circular_window_days: int) -> str:
+def _component_text(key: str, row: Mapping[str, Any], *, circular_window_days: int) -> str:
     if key == "visits":
         rate = row["visited"] / row["assigned"] if row["assigned"] else 0.0
         return f"走访覆盖率{rate:.0%}"
@@ -326,7 +328,7 @@ def _component_text(key: str, row: pd.Series, *, circular_window_days: int) -> s
 
 
 def risk_reasons(
-    row: pd.Series, *, weights: dict[str, float], circular_window_days: int, limit: int = 3
+    row: Mapping[str, Any], *, weights: dict[str, float], circular_window_days: int, limit: int = 3
 ) -> str:
     """The ``limit`` components adding most to the village's score, in words (pure); "无明显
     风险" when none adds anything."""
