@@ -41,7 +41,7 @@ rules = settings.inspection
 page_header(view, "暗访选点")
 st.warning(
     "本页仅限县委督查组使用：抽取的村、户和检查人员在检查日前保密，不得向乡镇、村透露。"
-    "登录功能上线后，本页及其导出将只对督查组和管理员开放。",
+    "本页及其导出只对督查组和管理员账号开放，每次抽签和导出都记入审计日志。",
     icon=":material/lock:",
 )
 show_flash()
