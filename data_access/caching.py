@@ -145,8 +145,8 @@ def _decode(stored: bytes) -> pd.DataFrame:
 
 # Decoded frames of this process, per engine and keyed like frame_snapshots (a new data version
 # or settings key misses): several functions of one page read the same county-wide result (the
-# income bands by township, by village, the list size), and decoding the JSON of thousands of
-# rows costs more than reading it. Each reader gets a copy.
+# income bands by township, by village, the list size), and decoding thousands of rows again
+# for each would cost more than the query. Each reader gets a copy.
 _DECODED_ENTRIES = 64
 _decoded: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple, pd.DataFrame]] = (
     weakref.WeakKeyDictionary()

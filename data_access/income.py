@@ -34,7 +34,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    or_,
     select,
 )
 
@@ -200,10 +199,7 @@ def _current_helper(day: date) -> Subquery:
     """Each household's 帮扶干部 on ``day`` (the lowest cadre id when several hold it)."""
     return (
         select(Assignment.household_id, func.min(Assignment.cadre_id).label("cadre_id"))
-        .where(
-            Assignment.start_date <= day,
-            or_(Assignment.end_date.is_(None), Assignment.end_date >= day),
-        )
+        .where(Assignment.held_on(day))
         .group_by(Assignment.household_id)
         .subquery("current_helper")
     )
@@ -870,8 +866,7 @@ def household_list(
         select(func.min(Assignment.cadre_id))
         .where(
             Assignment.household_id == page.c.household_id,
-            Assignment.start_date <= day,
-            or_(Assignment.end_date.is_(None), Assignment.end_date >= day),
+            Assignment.held_on(day),
         )
         .scalar_subquery()
     )

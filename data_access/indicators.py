@@ -72,11 +72,7 @@ def read_frame(conn: Connection, query: Select, columns: list[str]) -> pd.DataFr
 
 
 def _current_assignment(household_id: ColumnElement[int], day: date) -> ColumnElement[bool]:
-    return and_(
-        Assignment.household_id == household_id,
-        Assignment.start_date <= day,
-        or_(Assignment.end_date.is_(None), Assignment.end_date >= day),
-    )
+    return and_(Assignment.household_id == household_id, Assignment.held_on(day))
 
 
 def household_groups(level: Level, month: date) -> tuple[FromClause, ColumnElement[int]]:
@@ -183,8 +179,7 @@ def visit_coverage(
         select(Assignment.cadre_id)
         .where(
             Assignment.household_id == Household.id,
-            Assignment.start_date <= end,
-            or_(Assignment.end_date.is_(None), Assignment.end_date >= month),
+            Assignment.held_during(month, end),
         )
         .correlate(Household)
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     DateTime,
     Float,
@@ -30,6 +31,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -263,6 +266,15 @@ class Assignment(Base):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
+
+    @classmethod
+    def held_during(cls, start: date, end: date) -> ColumnElement[bool]:
+        """The assignment holds on some day from ``start`` to ``end`` (no end date: still holds)."""
+        return and_(cls.start_date <= end, or_(cls.end_date.is_(None), cls.end_date >= start))
+
+    @classmethod
+    def held_on(cls, day: date) -> ColumnElement[bool]:
+        return cls.held_during(day, day)
 
 
 class IncomeYear(Base):

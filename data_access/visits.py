@@ -167,8 +167,7 @@ def _household_visit_counts(*, scope: Scope, month: date, settings: VisitSetting
     by_assigned_helper = exists().where(
         Assignment.household_id == Visit.household_id,
         Assignment.cadre_id == Visit.cadre_id,
-        Assignment.start_date <= end,
-        or_(Assignment.end_date.is_(None), Assignment.end_date >= start),
+        Assignment.held_during(start, end),
     )
     return (
         select(
@@ -219,8 +218,7 @@ def _village_counts(
     start, end = month, month_end(month)
     has_helper = exists().where(
         Assignment.household_id == Household.id,
-        Assignment.start_date <= end,
-        or_(Assignment.end_date.is_(None), Assignment.end_date >= start),
+        Assignment.held_during(start, end),
     )
     households = pd.DataFrame(
         conn.execute(
@@ -407,8 +405,7 @@ def _cadres_with_unvisited_households(
         .outerjoin(AssistingUnit, AssistingUnit.id == Cadre.unit_id)
         .where(
             scope.covers(Household.township_id),
-            Assignment.start_date <= end,
-            or_(Assignment.end_date.is_(None), Assignment.end_date >= end),
+            Assignment.held_on(end),
         )
         .group_by(unit, Cadre.id, Cadre.name, Township.id, Township.name)
         .having(unvisited > 0)
@@ -575,8 +572,7 @@ def village_households(
     start, end, year = month, month_end(month), year_start(month)
     current = and_(
         Assignment.household_id == Household.id,
-        Assignment.start_date <= end,
-        or_(Assignment.end_date.is_(None), Assignment.end_date >= end),
+        Assignment.held_on(end),
     )
     helper = (
         select(func.min(Cadre.name))
@@ -661,8 +657,7 @@ def village_cadres(
     in_village = Household.village_id == village_id
     current = and_(
         Assignment.cadre_id == Cadre.id,
-        Assignment.start_date <= end,
-        or_(Assignment.end_date.is_(None), Assignment.end_date >= end),
+        Assignment.held_on(end),
     )
     assigned = (
         select(func.count())
