@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         type=date.fromisoformat,
         default=DEFAULT_AS_OF,
-        help="data as-of date, also the app's fixed today (YYYY-MM-DD)",
+        help="data as-of date, also the app's reporting date (YYYY-MM-DD)",
     )
     parser.add_argument(
         "--db-url", help="benchmark this existing database instead of seeding fresh ones"
@@ -126,9 +126,7 @@ def _measure_seeded(
         measured = _measure(url, backend, scale, seeded, config, workdir, runs=args.runs)
         # Last, because it writes: 50,000 new registers into the scratch database.
         print(f"importing {IMPORT_ROWS:,} registers ({backend}) …", file=sys.stderr, flush=True)
-        timing = time_register_import(
-            database_url=url, rows=IMPORT_ROWS, settings=load_settings(), today=args.as_of
-        )
+        timing = time_register_import(database_url=url, rows=IMPORT_ROWS, settings=load_settings())
         return replace(measured, import_rows=timing.rows, import_seconds=timing.import_seconds)
 
 

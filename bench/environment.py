@@ -1,29 +1,29 @@
-"""The settings file the benchmark runs with: the project's own, with ``today`` fixed."""
+"""The settings file the benchmark runs with: the project's own, with the clock fixed."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
+
+from config.settings import with_fixed_clock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "config" / "settings.toml"
-_UNSET_TODAY = 'today = ""'
-
-
-class SettingsTemplateError(RuntimeError):
-    """config/settings.toml no longer has the line the benchmark replaces."""
+# The wall clock of a benchmark run: the evening of the data's as-of day, after its extraction.
+WALL_CLOCK_TIME = time(20, 0)
 
 
 def write_settings(path: Path, *, today: date) -> Path:
-    """Copy config/settings.toml to ``path`` with ``[app] today`` set, so countdowns and the
-    default month match the data instead of the wall clock. Returns ``path``.
+    """Copy config/settings.toml to ``path`` with the reporting date set to ``today`` and the
+    wall clock to that day's evening, so countdowns, the default month and every record time
+    match the data instead of the day the benchmark runs. Returns ``path``.
 
-    Raises SettingsTemplateError when the template has no single ``today = ""`` line.
+    Raises SettingsError when the template has no unset ``[clock]`` readings to fix.
     """
-    text = SETTINGS_FILE.read_text(encoding="utf-8")
-    if text.count(_UNSET_TODAY) != 1:
-        raise SettingsTemplateError(
-            f"expected exactly one line {_UNSET_TODAY!r} in {SETTINGS_FILE}"
-        )
-    path.write_text(text.replace(_UNSET_TODAY, f'today = "{today.isoformat()}"'), encoding="utf-8")
+    text = with_fixed_clock(
+        SETTINGS_FILE.read_text(encoding="utf-8"),
+        reporting_date=today,
+        wall_clock=datetime.combine(today, WALL_CLOCK_TIME),
+    )
+    path.write_text(text, encoding="utf-8")
     return path

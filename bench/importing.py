@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -115,7 +115,6 @@ def time_register_import(
     rows: int = DEFAULT_ROWS,
     settings: Settings | None = None,
     refresh: bool = False,
-    today: date | None = None,
 ) -> ImportTiming:
     """Build the workbook, then time read, dry run and commit of it into ``database_url`` (as
     the /import page runs them), and a second commit of the same file. ``refresh`` also times
@@ -126,11 +125,8 @@ def time_register_import(
     build_seconds = time.perf_counter() - started
     kind = kind_named("registers")
     engine = make_engine(database_url)
-    today = today or settings.today()
     ctx = ImportContext(
-        today=today,
-        # The reference day with the wall-clock time, as the page does (a fixed demo date).
-        now=datetime.combine(today, datetime.now().time().replace(microsecond=0)),
+        now=settings.clock.now(),
         username="bench",
         scope=None,
         file_name="bench.xlsx",

@@ -1,5 +1,6 @@
 """Validated configuration: ``from config import load_settings``."""
 
+from config.clock import Clock
 from config.settings import Settings, SettingsError, load_settings
 
-__all__ = ["Settings", "SettingsError", "load_settings"]
+__all__ = ["Clock", "Settings", "SettingsError", "load_settings"]

@@ -10,10 +10,13 @@ import itertools
 import os
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from config.clock import Clock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "settings.toml"
@@ -56,7 +59,6 @@ class CountySettings:
 
 @dataclass(frozen=True)
 class AppSettings:
-    today: date | None
     period_lag_days: int
 
 
@@ -186,11 +188,9 @@ class Settings:
     meeting: MeetingSettings
     inspection: InspectionSettings
     imports: ImportSettings
+    # The one clock ([clock]): its reporting date and its wall clock.
+    clock: Clock
     source: Path
-
-    def today(self) -> date:
-        """The reference date for countdowns: the configured one, else the system date."""
-        return self.app.today or date.today()
 
 
 class _Reader:
@@ -275,6 +275,35 @@ class _Reader:
             except ValueError:
                 pass
         raise SettingsError(f"配置错误 {self._key(name)}：应为 YYYY-MM-DD 日期或空，实为 {value!r}")
+
+    def optional_datetime(self, name: str) -> datetime | None:
+        value = self._raw(name)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(microsecond=0)
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                parsed = datetime.fromisoformat(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                return parsed.replace(microsecond=0)
+        raise SettingsError(
+            f"配置错误 {self._key(name)}：应为 YYYY-MM-DD HH:MM:SS 时刻（不带时区）或空，"
+            f"实为 {value!r}"
+        )
+
+    def time_zone(self, name: str) -> str:
+        value = self.text(name)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"配置错误 {self._key(name)}：未知的时区 {value!r}"
+                "（应为 IANA 时区名，如 Asia/Shanghai）"
+            ) from None
+        return value
 
     def yearly_amounts(self, name: str) -> dict[int, float]:
         value = self._raw(name)
@@ -375,20 +404,13 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
 
     visits = root.section("visits")
     app = root.section("app")
-    auth = root.section("auth")
+    auth_settings = _auth_settings(root.section("auth"))
+    clock = _clock(root.section("clock"), production=auth_settings.production)
     return Settings(
         county=CountySettings(name=county.text("name"), division_code=division_code),
         database_url=_resolve_database_url(root.section("database").text("default_url")),
-        app=AppSettings(
-            today=app.optional_date("today"),
-            period_lag_days=app.integer("period_lag_days"),
-        ),
-        auth=AuthSettings(
-            deployment=auth.choice("deployment", DEPLOYMENTS),
-            idle_timeout_minutes=auth.integer("idle_timeout_minutes", minimum=1),
-            max_failed_logins=auth.integer("max_failed_logins", minimum=1),
-            lockout_minutes=auth.integer("lockout_minutes", minimum=1),
-        ),
+        app=AppSettings(period_lag_days=app.integer("period_lag_days")),
+        auth=auth_settings,
         income=income,
         registers=RegisterSettings(grace_days=root.section("registers").integer("grace_days")),
         visits=VisitSettings(
@@ -404,7 +426,32 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
         meeting=meeting,
         inspection=inspection,
         imports=_import_settings(root.section("imports")),
+        clock=clock,
         source=source,
+    )
+
+
+def _auth_settings(section: _Reader) -> AuthSettings:
+    return AuthSettings(
+        deployment=section.choice("deployment", DEPLOYMENTS),
+        idle_timeout_minutes=section.integer("idle_timeout_minutes", minimum=1),
+        max_failed_logins=section.integer("max_failed_logins", minimum=1),
+        lockout_minutes=section.integer("lockout_minutes", minimum=1),
+    )
+
+
+def _clock(section: _Reader, *, production: bool) -> Clock:
+    fixed_now = section.optional_datetime("wall_clock")
+    if fixed_now is not None and production:
+        # A stopped clock would stamp every audit entry with the same time and never end a lockout.
+        raise SettingsError(
+            '配置错误 clock.wall_clock：生产模式（auth.deployment = "production"）'
+            "下不能固定系统时钟，请留空"
+        )
+    return Clock(
+        time_zone=section.time_zone("time_zone"),
+        fixed_reporting_date=section.optional_date("reporting_date"),
+        fixed_now=fixed_now,
     )
 
 
@@ -444,6 +491,21 @@ def _resolve_database_url(url: str) -> str:
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
         return prefix + str(PROJECT_ROOT / url[len(prefix) :])
     return url
+
+
+def with_fixed_clock(text: str, *, reporting_date: date, wall_clock: datetime | None = None) -> str:
+    """The settings file ``text`` with ``[clock] reporting_date`` (and ``wall_clock``) fixed, for
+    tests, the benchmark and rehearsals. Raises SettingsError when ``text`` does not have each
+    of those keys exactly once, unset."""
+    values = {"reporting_date": reporting_date.isoformat()}
+    if wall_clock is not None:
+        values["wall_clock"] = wall_clock.isoformat(sep=" ", timespec="seconds")
+    for key, value in values.items():
+        unset = f'\n{key} = ""\n'
+        if text.count(unset) != 1:
+            raise SettingsError(f'配置文件中应恰有一行 {key} = ""（未固定的 [clock] {key}）')
+        text = text.replace(unset, f'\n{key} = "{value}"\n')
+    return text
 
 
 def read_settings(path: Path) -> Settings:

@@ -151,12 +151,12 @@ def build_view(access: Access, menu: dict[str, list[st.Page]]) -> ViewContext | 
         logger.exception("database unavailable")
         render_error_page("无法连接数据库", "请确认数据库服务正在运行，然后刷新页面。")
         return None
-    today = settings.today()
-    default = default_period(list(status.months), today, settings.app.period_lag_days)
+    reporting_date = settings.clock.reporting_date()
+    default = default_period(list(status.months), reporting_date, settings.app.period_lag_days)
     with st.sidebar:
         st.markdown(f"### {settings.county.name}衔接督导看板")
         render_menu(menu)
-        render_user_box(access=access, database_url=settings.database_url)
+        render_user_box(access=access, database_url=settings.database_url, clock=settings.clock)
     if default is None:
         render_error_page(
             "数据库中还没有数据",
@@ -185,7 +185,8 @@ def build_view(access: Access, menu: dict[str, list[st.Page]]) -> ViewContext | 
         scope=scope.narrowed(chosen or None),
         published_scope=published_scope,
         month=month,
-        today=today,
+        clock=settings.clock,
+        reporting_date=reporting_date,
         data_version=status.version,
         data_as_of=status.as_of,
     )

@@ -1,22 +1,22 @@
 """Sign-in, sign-out, idle timeout, refusal pages and audit helpers for the dashboard.
 
-The session keeps only the signed-in username and the time of the last activity (both server-side
-and not bound to any widget, so a browser cannot set them). Roles, township and personal-data right
-are read from the user record on every run (``access_for``): disabling a user or changing their
-roles takes effect at their next click, and nothing the browser sends can widen what they see.
+The session keeps only the signed-in username and the time of the last activity by the clock
+(both server-side and not bound to any widget, so a browser cannot set them). Roles, township and
+personal-data right are read from the user record on every run (``access_for``): disabling a user
+or changing their roles takes effect at their next click, and nothing the browser sends can widen
+what they see.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Connection
 
-from config import Settings
+from config import Clock, Settings
 from dashboard.context import current_view
 from dashboard.data import engine_for
 from data_access.audit import AuditAction, record
@@ -35,10 +35,10 @@ def signed_in_access(*, conn: Connection, settings: Settings) -> Access | None:
     username = st.session_state.get(_USER_KEY)
     if not isinstance(username, str):
         return None
-    now = time.time()
+    now = settings.clock.now()
     last_active = st.session_state.get(_ACTIVE_KEY)
-    idle_limit = settings.auth.idle_timeout_minutes * 60
-    if not isinstance(last_active, float) or now - last_active > idle_limit:
+    idle_limit = timedelta(minutes=settings.auth.idle_timeout_minutes)
+    if not isinstance(last_active, datetime) or now - last_active > idle_limit:
         sign_out(f"超过 {settings.auth.idle_timeout_minutes} 分钟未操作，已自动退出，请重新登录。")
         return None
     access = access_for(conn=conn, username=username)
@@ -56,9 +56,9 @@ def sign_out(notice: str | None = None) -> None:
         st.session_state[_NOTICE_KEY] = notice
 
 
-def _logout(database_url: str, username: str) -> None:
+def _logout(database_url: str, username: str, clock: Clock) -> None:
     with engine_for(database_url).begin() as conn:
-        record(conn=conn, username=username, action=AuditAction.LOGOUT)
+        record(conn=conn, username=username, action=AuditAction.LOGOUT, at=clock.now())
     sign_out("已退出登录。")
 
 
@@ -92,7 +92,7 @@ def render_login(*, settings: Settings) -> None:
                 conn=conn,
                 username=username,
                 password=password,
-                now=datetime.now().replace(microsecond=0),
+                now=settings.clock.now(),
                 max_failures=settings.auth.max_failed_logins,
                 lockout_minutes=settings.auth.lockout_minutes,
             )
@@ -102,11 +102,11 @@ def render_login(*, settings: Settings) -> None:
         middle.error(refusal, icon=":material/lock:")
         return
     st.session_state[_USER_KEY] = username.strip()
-    st.session_state[_ACTIVE_KEY] = time.time()
+    st.session_state[_ACTIVE_KEY] = settings.clock.now()
     st.rerun()
 
 
-def render_user_box(*, access: Access, database_url: str) -> None:
+def render_user_box(*, access: Access, database_url: str, clock: Clock) -> None:
     """Sidebar: who is signed in, with which roles, and the sign-out button."""
     roles = "、".join(sorted(access.roles)) or "无角色"
     st.caption(f"当前用户：{access.display_name}（{access.username}）· {roles}")
@@ -115,7 +115,7 @@ def render_user_box(*, access: Access, database_url: str) -> None:
         key="logout",
         icon=":material/logout:",
         on_click=_logout,
-        args=(database_url, access.username),
+        args=(database_url, access.username, clock),
     )
 
 
@@ -135,8 +135,9 @@ def _username() -> str:
 
 
 def _write_audit(**entry: Any) -> None:
-    with engine_for(current_view().database_url).begin() as conn:
-        record(conn=conn, username=_username(), **entry)
+    view = current_view()
+    with engine_for(view.database_url).begin() as conn:
+        record(conn=conn, username=_username(), at=view.clock.now(), **entry)
 
 
 def audit_view(target: str, *, rows: int | None = None, detail: dict | None = None) -> None:
@@ -171,7 +172,7 @@ def run_change(change: Callable[..., None], **kwargs: Any) -> str | None:
     view = current_view()
     try:
         with engine_for(view.database_url).begin() as conn:
-            change(conn=conn, by=view.access.username, **kwargs)
+            change(conn=conn, by=view.access.username, now=view.clock.now(), **kwargs)
     except AuthError as error:
         return str(error)
     return None

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from config import Settings
+from config import Clock, Settings
 from dashboard.data import fetch
 from data_access.auth import Access
 from data_access.scope import Scope
@@ -33,7 +33,10 @@ class ViewContext:
     # All townships without personal data: for figures the county publishes (rankings, meeting).
     published_scope: Scope
     month: date
-    today: date
+    # The one clock, and its reporting date read once for the whole run (countdowns, 逾期). What
+    # happens on this run (audit, status changes, draws, imports) is stamped with clock.now().
+    clock: Clock
+    reporting_date: date
     data_version: int
     data_as_of: str | None
 

@@ -264,7 +264,7 @@ def _briefing(view: ViewContext) -> Briefing:
         briefing,
         scope=view.published_scope,
         month=view.month,
-        today=view.today,
+        today=view.reporting_date,
         settings=view.settings,
     )
 

@@ -24,6 +24,7 @@ from data_access.auth import (
 from data_access.boundaries import BoundaryError, import_boundary_file
 from data_access.db import init_db, is_empty, make_engine
 from data_access.importing import cli as import_cli
+from data_access.importing.cli import CLI_USER
 from data_access.models import Township
 from data_access.periods import month_start
 from data_access.warming import warm_caches
@@ -45,7 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed-demo", help="生成演示县数据（会清空现有数据）")
     seed.add_argument("--scale", type=float, default=1.0, help="规模，1 约为 24,000 户")
     seed.add_argument("--seed", type=int, default=2023, help="随机种子，同一种子结果相同")
-    seed.add_argument("--as-of", type=_parse_date, default=None, help="数据截至日期，默认今天")
+    seed.add_argument(
+        "--as-of",
+        type=_parse_date,
+        default=None,
+        help="数据截至日期，默认为报告日期（[clock] reporting_date，未设则为今天）",
+    )
     commands.add_parser(
         "ensure-demo", help="SQLite 数据库为空或不存在时生成演示数据，否则只升级结构"
     )
@@ -93,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "import-boundaries":
         try:
-            report = import_boundary_file(engine, args.file)
+            report = import_boundary_file(
+                engine, args.file, username=CLI_USER, now=settings.clock.now()
+            )
         except BoundaryError as error:
             print(error, file=sys.stderr)
             return 1
@@ -104,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import-template":
         return import_cli.run_template(args, settings)
     if args.command == "users":
-        return manage_users(engine, args)
+        return manage_users(engine, args, settings)
     if args.command == "demo-users":
         return print_demo_users(engine, settings)
     if args.command == "ensure-demo":
@@ -114,14 +122,18 @@ def main(argv: list[str] | None = None) -> int:
             return print_demo_users(engine, settings)
     from data_access.demo import seed_demo
 
-    as_of = getattr(args, "as_of", None) or settings.today()
-    summary = seed_demo(
-        engine,
-        settings=settings,
-        scale=getattr(args, "scale", 1.0),
-        seed=getattr(args, "seed", 2023),
-        as_of=as_of,
-    )
+    as_of = getattr(args, "as_of", None) or settings.clock.reporting_date()
+    try:
+        summary = seed_demo(
+            engine,
+            settings=settings,
+            scale=getattr(args, "scale", 1.0),
+            seed=getattr(args, "seed", 2023),
+            as_of=as_of,
+        )
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
     print(summary.report())
     print(warm_caches(engine, settings=settings, last_month=month_start(as_of)))
     return print_demo_users(engine, settings)
@@ -133,7 +145,7 @@ def print_demo_users(engine: Engine, settings: Settings) -> int:
         print('生产模式（auth.deployment = "production"）：不创建演示账号。')
         return 0
     with engine.begin() as conn:
-        lines = ensure_demo_users(conn=conn)
+        lines = ensure_demo_users(conn=conn, now=settings.clock.now())
     print("演示账号（仅供演示，密码已公开；生产部署前请停用或重设）：")
     print("\n".join(lines))
     return 0
@@ -162,9 +174,9 @@ def _township_id(engine: Engine, name_or_code: str | None) -> int | None:
     return township_id
 
 
-def manage_users(engine: Engine, args: argparse.Namespace) -> int:
+def manage_users(engine: Engine, args: argparse.Namespace, settings: Settings) -> int:
     """``users add|disable|reset-password``; changes are audited as done by "命令行"."""
-    by = "命令行"
+    by, now = CLI_USER, settings.clock.now()
     try:
         if args.users_command == "add":
             township_id = _township_id(engine, args.township)
@@ -178,16 +190,17 @@ def manage_users(engine: Engine, args: argparse.Namespace) -> int:
                     roles=args.role,
                     township_id=township_id,
                     by=by,
+                    now=now,
                 )
             print(f"已新增用户 {args.username}（{'、'.join(args.role)}）")
         elif args.users_command == "disable":
             with engine.begin() as conn:
-                disable_user(conn=conn, username=args.username, by=by)
+                disable_user(conn=conn, username=args.username, by=by, now=now)
             print(f"已停用用户 {args.username}")
         else:
             password = _password(args.password)
             with engine.begin() as conn:
-                reset_password(conn=conn, username=args.username, password=password, by=by)
+                reset_password(conn=conn, username=args.username, password=password, by=by, now=now)
             print(f"已重设用户 {args.username} 的密码")
     except AuthError as error:
         print(error, file=sys.stderr)

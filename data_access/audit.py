@@ -37,6 +37,7 @@ class AuditAction(StrEnum):
     PASSWORD_RESET = "重置密码"
     IMPORT = "导入台账"
     INSPECTION_DRAW = "暗访抽取"
+    BOUNDARY_IMPORT = "导入边界"
 
 
 def record(
@@ -47,12 +48,12 @@ def record(
     target: str = "",
     rows: int | None = None,
     detail: dict[str, Any] | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> None:
-    """Append one entry (in the caller's transaction)."""
+    """Append one entry (in the caller's transaction), stamped ``at`` (the clock's now)."""
     conn.execute(
         insert(AuditEntry).values(
-            at=at or datetime.now().replace(microsecond=0),
+            at=at,
             username=username[:40],
             action=str(action)[:40],
             target=target[:200],

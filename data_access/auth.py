@@ -253,7 +253,7 @@ def add_user(
     township_id: int | None = None,
     by: str,
     demo_password: bool = False,
-    now: datetime | None = None,
+    now: datetime,
 ) -> None:
     """Create a user (audited as done ``by``); raises AuthError on a taken name or bad values."""
     username, display_name = username.strip(), display_name.strip() or username.strip()
@@ -263,7 +263,6 @@ def add_user(
     role_text = _check_roles(roles, township_id, conn)
     if conn.execute(select(User.id).where(User.username == username)).first() is not None:
         raise AuthError(f"用户名已存在：{username}")
-    now = now or datetime.now().replace(microsecond=0)
     conn.execute(
         insert(User).values(
             username=username,
@@ -294,14 +293,16 @@ def _existing(conn: Connection, username: str) -> int:
     return user_id
 
 
-def disable_user(*, conn: Connection, username: str, by: str) -> None:
+def disable_user(*, conn: Connection, username: str, by: str, now: datetime) -> None:
     """Disable a user (they can no longer sign in; a live session ends on its next run)."""
     user_id = _existing(conn, username)
     conn.execute(update(User).where(User.id == user_id).values(active=False))
-    record(conn=conn, username=by, action=AuditAction.USER_DISABLED, target=username)
+    record(conn=conn, username=by, action=AuditAction.USER_DISABLED, target=username, at=now)
 
 
-def reset_password(*, conn: Connection, username: str, password: str, by: str) -> None:
+def reset_password(
+    *, conn: Connection, username: str, password: str, by: str, now: datetime
+) -> None:
     """Set a new (non-demo) password, re-enable and unlock the user."""
     _check_password(password)
     user_id = _existing(conn, username)
@@ -316,7 +317,7 @@ def reset_password(*, conn: Connection, username: str, password: str, by: str) -
             locked_until=None,
         )
     )
-    record(conn=conn, username=by, action=AuditAction.PASSWORD_RESET, target=username)
+    record(conn=conn, username=by, action=AuditAction.PASSWORD_RESET, target=username, at=now)
 
 
 USER_COLUMNS = {
@@ -391,7 +392,7 @@ DEMO_ACCOUNTS = (
 )
 
 
-def ensure_demo_users(*, conn: Connection) -> list[str]:
+def ensure_demo_users(*, conn: Connection, now: datetime) -> list[str]:
     """Create the demo accounts that are missing (the township one in the first township by code);
     existing accounts are left as they are. Returns one line per account for the report."""
     first_township = conn.execute(select(Township.id).order_by(Township.code).limit(1)).scalar()
@@ -408,6 +409,7 @@ def ensure_demo_users(*, conn: Connection) -> list[str]:
                 township_id=first_township if account.role is Role.TOWNSHIP else None,
                 by="seed-demo",
                 demo_password=True,
+                now=now,
             )
         state = "已存在，未改动" if exists else f"密码 {account.password}"
         lines.append(f"  演示账号 {account.username}（{account.role}）：{state}")

@@ -21,11 +21,13 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
+from data_access.audit import AuditAction, record
 from data_access.db import bump_data_version
 from data_access.models import Township, Village
 
@@ -286,9 +288,12 @@ def contains(geometry: dict[str, Any], lon: float, lat: float) -> bool:
     return inside
 
 
-def import_boundaries(conn: Connection, collection: Any) -> BoundaryReport:
+def import_boundaries(
+    conn: Connection, collection: Any, *, username: str, now: datetime
+) -> BoundaryReport:
     """Replace township (and the given villages') boundaries from a parsed GeoJSON document,
-    inside the caller's transaction, and bump the data version.
+    inside the caller's transaction, audited as done by ``username`` at ``now``; bumps the data
+    version.
 
     Raises BoundaryError (before writing anything) naming every unknown place, every township
     missing from the file and every invalid geometry.
@@ -340,11 +345,21 @@ def import_boundaries(conn: Connection, collection: Any) -> BoundaryReport:
         if lon is None or lat is None:
             values["lon"], values["lat"] = label_point(shape.geometry)
         conn.execute(update(Village).where(Village.id == village_id).values(**values))
-    version = bump_data_version(conn)
+    record(
+        conn=conn,
+        username=username,
+        action=AuditAction.BOUNDARY_IMPORT,
+        target=f"乡镇 {len(township_shapes)} 个、村 {len(village_shapes)} 个",
+        rows=len(township_shapes) + len(village_shapes),
+        at=now,
+    )
+    version = bump_data_version(conn, at=now)
     return BoundaryReport(len(township_shapes), len(village_shapes), version, warnings)
 
 
-def import_boundary_file(engine: Engine, path: Path) -> BoundaryReport:
+def import_boundary_file(
+    engine: Engine, path: Path, *, username: str, now: datetime
+) -> BoundaryReport:
     """Read ``path`` and import it in one transaction; raises BoundaryError on any problem
     (unreadable file, invalid JSON or GeoJSON, unknown or missing names) with nothing changed."""
     try:
@@ -358,4 +373,4 @@ def import_boundary_file(engine: Engine, path: Path) -> BoundaryReport:
             [f"文件 {path} 不是有效的 JSON（第 {error.lineno} 行第 {error.colno} 列）"]
         ) from None
     with engine.begin() as conn:
-        return import_boundaries(conn, collection)
+        return import_boundaries(conn, collection, username=username, now=now)

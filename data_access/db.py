@@ -102,12 +102,12 @@ def data_version(conn: Connection) -> int:
     return int(read_meta(conn, "data_version") or 0)
 
 
-def bump_data_version(conn: Connection, *, as_of: datetime | None = None) -> int:
-    """Mark that the data changed: caches keyed by the version go stale. Returns the new version."""
+def bump_data_version(conn: Connection, *, at: datetime) -> int:
+    """Mark that the data changed at ``at``: caches keyed by the version go stale, and 数据截至
+    says ``at``. Returns the new version."""
     version = data_version(conn) + 1
     write_meta(conn, "data_version", str(version))
-    if as_of is not None:
-        write_meta(conn, "data_as_of", as_of.isoformat(timespec="minutes"))
+    write_meta(conn, "data_as_of", at.isoformat(timespec="minutes"))
     return version
 
 

@@ -542,7 +542,7 @@ def make_draw(
         )
         .returning(InspectionDraw.id)
     ).scalar_one()
-    bump_data_version(conn)
+    bump_data_version(conn, at=now)
     return LoggedDraw(int(draw_id), outcome.input_hash, outcome.result)
 
 
@@ -893,7 +893,7 @@ def record_finding(
     inspected_on: date,
     description: str,
     recorded_by: str,
-    today: date,
+    now: datetime,
 ) -> int:
     """Record what a team found at a drawn village (household_id None) or household; moves the
     village's last-inspected date forward and bumps the data version. Returns the finding id.
@@ -909,7 +909,7 @@ def record_finding(
         village_id=village_id,
         household_id=household_id,
         inspected_on=inspected_on,
-        today=today,
+        today=now.date(),
     )
     finding_id = conn.execute(
         insert(InspectionFinding)
@@ -924,12 +924,12 @@ def record_finding(
         .returning(InspectionFinding.id)
     ).scalar_one()
     _mark_inspected(conn, village_id, inspected_on)
-    bump_data_version(conn)
+    bump_data_version(conn, at=now)
     return int(finding_id)
 
 
 def record_village_inspected(
-    *, conn: Connection, draw_id: int, village_id: int, inspected_on: date, today: date
+    *, conn: Connection, draw_id: int, village_id: int, inspected_on: date, now: datetime
 ) -> None:
     """Record that a team inspected a drawn village (with or without findings): moves its
     last-inspected date forward and bumps the data version.
@@ -942,10 +942,10 @@ def record_village_inspected(
         village_id=village_id,
         household_id=None,
         inspected_on=inspected_on,
-        today=today,
+        today=now.date(),
     )
     _mark_inspected(conn, village_id, inspected_on)
-    bump_data_version(conn)
+    bump_data_version(conn, at=now)
 
 
 def rectification_categories(*, conn: Connection) -> list[str]:
@@ -1073,5 +1073,5 @@ def finding_to_rectification(
         .where(InspectionFinding.id == finding_id)
         .values(rectification_item_id=item_id)
     )
-    bump_data_version(conn)
+    bump_data_version(conn, at=now)
     return code

@@ -703,7 +703,7 @@ def change_status(
             completed_on=completed_on,
         )
     )
-    bump_data_version(conn)
+    bump_data_version(conn, at=now)
     return StatusChanged(
         item_id, current.code, current.status, to_status.value, expected_version + 1
     )

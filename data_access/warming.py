@@ -75,7 +75,13 @@ def warm_caches(engine: Engine, *, settings: Settings, last_month: date) -> str:
             income_structure(conn=conn, scope=scope, month=month)
             warm_projections(conn=conn, month=month, settings=settings.income)
             # The briefing's household counts and income alerts of the month and the one before.
-            briefing(conn=conn, scope=scope, month=month, today=settings.today(), settings=settings)
+            briefing(
+                conn=conn,
+                scope=scope,
+                month=month,
+                today=settings.clock.reporting_date(),
+                settings=settings,
+            )
     return (
         f"  汇总快照：排名 {computed} 个、收入 {income} 个月、走访 {len(recent)} 个月，"
         f"用时 {time.perf_counter() - started:.1f} 秒"

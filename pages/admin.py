@@ -107,7 +107,8 @@ with users_tab:
                 st.rerun()
 
 with audit_tab:
-    today = view.today
+    # When things happened, not the reporting date: the log's default is the last 30 days.
+    today = view.clock.wall_date()
     filter_columns = st.columns([2, 1, 2])
     period = filter_columns[0].date_input(
         "日期", (today - timedelta(days=30), today), key="audit-dates"

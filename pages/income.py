@@ -242,7 +242,7 @@ def export_workbook() -> bytes:
         household_table(everything, band_labels=labels),
         title=f"{settings.county.name}{year}年脱贫户（含监测户）收入监测名单",
         subtitle=f"统计月份 {month_label(view.month)}，数据截至 {view.data_as_of or '未知'}",
-        generated_on=view.today,
+        generated_on=view.clock.wall_date(),
         masked=not scope.personal_data,
     )
 

@@ -47,7 +47,11 @@ st.warning(
 show_flash()
 
 risk = view.fetch(
-    scored_villages, scope=view.scope, month=view.month, today=view.today, settings=settings
+    scored_villages,
+    scope=view.scope,
+    month=view.month,
+    today=view.reporting_date,
+    settings=settings,
 )
 pool = view.fetch(inspector_pool)
 log = view.fetch(draw_log)

@@ -22,7 +22,7 @@ ATTENTION_ROWS = 10
 view = current_view()
 settings = view.settings
 brief = view.fetch(
-    briefing, scope=view.scope, month=view.month, today=view.today, settings=settings
+    briefing, scope=view.scope, month=view.month, today=view.reporting_date, settings=settings
 )
 line = settings.income.line_for(view.month.year)
 

@@ -46,7 +46,7 @@ HISTORY_DAYS = 90
 view = current_view()
 settings = view.settings
 rules = settings.rectification
-today = view.today
+today = view.reporting_date
 
 page_header(view, f"{settings.county.name}问题整改进度")
 show_flash()

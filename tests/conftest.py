@@ -6,17 +6,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
-from config import Settings, load_settings
-from config.settings import DEFAULT_CONFIG_PATH
+from config import Settings
+from config.settings import read_settings
 from data_access.db import init_db, make_engine
+from tests.clock import A_YEAR_LATER, AS_OF, WALL_CLOCK, write_test_config
 
-AS_OF = date(2026, 11, 29)
 DEMO_SCALE = 0.05
 DEMO_SEED = 7
 PG_URL = os.environ.get("DASHBOARD_TEST_PG_URL", "").strip()
@@ -24,8 +23,26 @@ PG_SKIP_REASON = "DASHBOARD_TEST_PG_URL is not set: PostgreSQL tests skipped"
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return load_settings()
+def test_config_path(tmp_path_factory) -> Path:
+    """The shipped settings with both readings of the clock frozen (AS_OF, WALL_CLOCK)."""
+    return write_test_config(tmp_path_factory.mktemp("config") / "settings.toml")
+
+
+@pytest.fixture(
+    scope="session",
+    params=[WALL_CLOCK, A_YEAR_LATER],
+    ids=["wall-clock-on-the-as-of-day", "wall-clock-a-year-later"],
+)
+def any_day_config_path(request, tmp_path_factory) -> Path:
+    """The test settings with the wall clock on the as-of day, and again a year later (the
+    reporting date stays AS_OF): for what must not depend on the day the suite runs."""
+    folder = tmp_path_factory.mktemp(f"config-{request.param:%Y%m%d}")
+    return write_test_config(folder / "settings.toml", wall_clock=request.param)
+
+
+@pytest.fixture(scope="session")
+def settings(test_config_path) -> Settings:
+    return read_settings(test_config_path)
 
 
 @pytest.fixture
@@ -44,16 +61,16 @@ def _seed(engine: Engine, settings: Settings) -> Engine:
 
     seed_demo(engine, settings=settings, scale=DEMO_SCALE, seed=DEMO_SEED, as_of=AS_OF)
     with engine.begin() as conn:
-        ensure_demo_users(conn=conn)
+        ensure_demo_users(conn=conn, now=settings.clock.now())
     return engine
 
 
 @pytest.fixture(scope="session")
-def demo_weak_township_codes(demo_sqlite) -> frozenset[str]:
+def demo_weak_township_codes(demo_sqlite, settings) -> frozenset[str]:
     """The townships the generator made weak (the same for every database: same seed)."""
     from data_access.demo.county import build_county
 
-    county = build_county(seed=DEMO_SEED, scale=DEMO_SCALE, as_of=AS_OF, settings=load_settings())
+    county = build_county(seed=DEMO_SEED, scale=DEMO_SCALE, as_of=AS_OF, settings=settings)
     return frozenset(county.weak_township_codes)
 
 
@@ -95,13 +112,3 @@ def demo_engine(request) -> Engine:
     """The seeded demo county, once on each database."""
     name = "demo_sqlite" if request.param == "sqlite" else "demo_postgres"
     return request.getfixturevalue(name)
-
-
-@pytest.fixture(scope="session")
-def test_config_path(tmp_path_factory) -> Path:
-    """The shipped settings with the reference date fixed to the demo's as-of date."""
-    path = tmp_path_factory.mktemp("config") / "settings.toml"
-    shipped = DEFAULT_CONFIG_PATH.read_text(encoding="utf-8")
-    assert 'today = ""' in shipped
-    path.write_text(shipped.replace('today = ""', f'today = "{AS_OF}"'), encoding="utf-8")
-    return path

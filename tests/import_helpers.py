@@ -72,7 +72,7 @@ def workbook_bytes(
 
 
 def context(*, username: str = "tester", scope=None, file_name: str = "test.xlsx"):
-    return ImportContext(today=AS_OF, now=NOW, username=username, scope=scope, file_name=file_name)
+    return ImportContext(now=NOW, username=username, scope=scope, file_name=file_name)
 
 
 def prepared(

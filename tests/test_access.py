@@ -7,9 +7,8 @@ Every test signs in through the login form as one of the demo accounts (tests/lo
 from __future__ import annotations
 
 import shutil
-import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from data_access.auth import Access, Role
 from data_access.db import make_engine
 from data_access.models import Household
 from data_access.scope import Scope, county_scope
+from tests.clock import WALL_CLOCK, as_production
 from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
@@ -255,14 +255,20 @@ def test_a_supervisor_sees_personal_data_in_full(demo_app_env):
     assert not any("*" in value for value in households["身份证号"])
 
 
-def test_an_idle_session_is_signed_out(demo_app_env):
+@pytest.mark.parametrize(("idle_minutes", "signed_out"), [(29, False), (31, True)])
+def test_a_session_idle_past_the_timeout_by_the_clock_is_signed_out(
+    demo_app_env, idle_minutes, signed_out
+):
     app = open_as("admin")
     assert not app.text_input
-    app.session_state["_auth_last_active"] = time.time() - 31 * 60
+    assert app.session_state["_auth_last_active"] == WALL_CLOCK
+    # The idle limit is 30 minutes ([auth] idle_timeout_minutes); the test's clock stands still,
+    # so the last activity is moved back instead.
+    app.session_state["_auth_last_active"] = WALL_CLOCK - timedelta(minutes=idle_minutes)
     app.run()
-    assert app.text_input(key="login_username")
-    assert "未操作" in "\n".join(info.value for info in app.info)
-    assert not app.metric
+    assert bool(app.text_input) is signed_out
+    assert ("未操作" in "\n".join(info.value for info in app.info)) is signed_out
+    assert bool(app.metric) is not signed_out
 
 
 def test_a_wrong_password_shows_a_chinese_refusal_and_no_data(demo_app_env):
@@ -298,9 +304,7 @@ def test_production_refuses_to_start_while_demo_passwords_remain(
 ):
     production = tmp_path / "settings.toml"
     production.write_text(
-        test_config_path.read_text(encoding="utf-8").replace(
-            'deployment = "demo"', 'deployment = "production"'
-        ),
+        as_production(test_config_path.read_text(encoding="utf-8")),
         encoding="utf-8",
     )
     monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{demo_sqlite_path}")

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import inspect
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 import data_access.audit as audit
+from config.settings import read_settings
 from dashboard.exports.audit import audit_workbook
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.audit import AuditAction, audit_entries, record
 from data_access.db import make_engine
+from tests.clock import WALL_CLOCK
 from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
@@ -24,12 +27,13 @@ BY_PATH = {spec.url_path: spec for spec in PAGES}
 
 
 @pytest.fixture
-def private_demo(monkeypatch, tmp_path: Path, demo_sqlite_path: Path, test_config_path: Path):
-    """A copy of the demo county (these tests count audit entries), served to the app."""
+def private_demo(monkeypatch, tmp_path: Path, demo_sqlite_path: Path, any_day_config_path: Path):
+    """A copy of the demo county (these tests count audit entries), served to the app, with the
+    wall clock on the as-of day and a year later."""
     copy = tmp_path / "demo.db"
     shutil.copy(demo_sqlite_path, copy)
     monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{copy}")
-    monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(any_day_config_path))
     engine = make_engine(f"sqlite:///{copy}")
     yield engine
     engine.dispose()
@@ -121,9 +125,11 @@ def _export_script(database_url: str) -> None:
     from dashboard.auth import audit_export
     from dashboard.context import set_current_view
     from data_access.auth import Access
+    from tests.clock import frozen_settings
 
     access = Access("leader", "演示县领导", frozenset(), None)
-    set_current_view(SimpleNamespace(database_url=database_url, access=access))
+    clock = frozen_settings().clock
+    set_current_view(SimpleNamespace(database_url=database_url, access=access, clock=clock))
     st.button("导出", key="export", on_click=audit_export, args=("整改台账", 42))
 
 
@@ -164,14 +170,24 @@ def test_user_changes_on_the_admin_page_are_recorded(private_demo):
     assert not active
 
 
-def test_the_admin_page_filters_the_log_and_a_non_admin_is_refused(private_demo):
+def test_the_admin_page_filters_the_log_and_a_non_admin_is_refused(
+    private_demo, any_day_config_path
+):
+    now = read_settings(any_day_config_path).clock.now()
     app = AppTest.from_file(APP, default_timeout=60)
     app.switch_page(str(BY_PATH["admin"].path))
     logged_in(app, "admin")
+    # The default range is the last 30 days of the wall clock, whatever the reporting date.
+    assert app.date_input(key="audit-dates").value == (
+        now.date() - timedelta(days=30),
+        now.date(),
+    )
     app.multiselect(key="audit-actions").select("登录成功").run()
     assert not app.exception
     shown = next(frame.value for frame in app.dataframe if "操作" in frame.value.columns)
     assert set(shown["操作"]) == {"登录成功"}
+    # Stamped with the county's local time of the wall clock, and shown as such.
+    assert pd.Timestamp(shown["时间"].iloc[0]) == pd.Timestamp(now)
     leader = AppTest.from_file(APP, default_timeout=60)
     leader.switch_page(str(BY_PATH["admin"].path))
     logged_in(leader, "leader")
@@ -186,7 +202,7 @@ def test_the_audit_workbook_holds_every_entry(fresh_engine):
 
     with fresh_engine.begin() as conn:
         for number in range(3):
-            record(conn=conn, username="a", action=AuditAction.EXPORT, rows=number)
+            record(conn=conn, username="a", action=AuditAction.EXPORT, rows=number, at=WALL_CLOCK)
     with fresh_engine.connect() as conn:
         entries = audit_entries(conn=conn)
     workbook = load_workbook(BytesIO(audit_workbook(entries, county="云岭县", filters_text="全部")))

@@ -53,6 +53,7 @@ def engine_with_admin(fresh_engine):
             password="correct-horse",
             roles=[Role.ADMIN],
             by="test",
+            now=NOW,
         )
     return fresh_engine
 
@@ -118,7 +119,7 @@ def test_a_successful_sign_in_resets_the_failure_count(engine_with_admin):
 
 def test_a_disabled_user_can_no_longer_sign_in_and_has_no_access(engine_with_admin):
     with engine_with_admin.begin() as conn:
-        disable_user(conn=conn, username="wang", by="test")
+        disable_user(conn=conn, username="wang", by="test", now=NOW)
     with engine_with_admin.begin() as conn:
         assert access_for(conn=conn, username="wang") is None
         with pytest.raises(LoginRefusedError):
@@ -133,7 +134,7 @@ def test_a_password_reset_unlocks_and_clears_the_demo_flag(engine_with_admin):
             )
         )
         assert demo_passwords_in_use(conn=conn) == 1
-        reset_password(conn=conn, username="wang", password="battery-staple", by="test")
+        reset_password(conn=conn, username="wang", password="battery-staple", by="test", now=NOW)
         assert demo_passwords_in_use(conn=conn) == 0
         assert sign_in(conn, "wang", "battery-staple").username == "wang"
 
@@ -158,7 +159,7 @@ def test_bad_new_users_are_refused_with_the_reason(engine_with_admin, changes, m
         "roles": [Role.LEADER],
     }
     with engine_with_admin.begin() as conn, pytest.raises(AuthError, match=message):
-        add_user(conn=conn, by="test", **(values | changes))
+        add_user(conn=conn, by="test", now=NOW, **(values | changes))
 
 
 def _access(*roles: Role, township_id: int | None = 1) -> Access:
@@ -208,7 +209,7 @@ def test_a_township_user_is_scoped_to_their_township_only(fresh_engine):
 
 def test_demo_users_are_one_per_role_and_are_created_once(demo_sqlite):
     with demo_sqlite.begin() as conn:
-        lines = ensure_demo_users(conn=conn)
+        lines = ensure_demo_users(conn=conn, now=NOW)
         rows = conn.execute(select(User.username, User.roles, User.is_demo_password)).all()
     assert all("已存在" in line for line in lines)
     by_name = {name: roles for name, roles, _ in rows}

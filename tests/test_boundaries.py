@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from data_access.__main__ import main
+from data_access.audit import audit_entries
 from data_access.boundaries import (
     BoundaryError,
     import_boundary_file,
@@ -21,6 +22,7 @@ from data_access.boundaries import (
 from data_access.db import read_meta
 from data_access.models import Township, Village
 from tests.builders import add_township, add_village
+from tests.clock import WALL_CLOCK
 
 
 def square(west: float, south: float, size: float = 0.1) -> list[list[float]]:
@@ -91,7 +93,9 @@ def snapshot(engine: Engine) -> tuple:
 
 
 def test_a_good_file_replaces_township_and_village_boundaries(county, tmp_path):
-    report = import_boundary_file(county, write(tmp_path, good_collection()))
+    report = import_boundary_file(
+        county, write(tmp_path, good_collection()), username="测试", now=WALL_CLOCK
+    )
     assert (report.townships, report.villages) == (2, 1)
     with Session(county) as session:
         first, second = session.get(Township, 1), session.get(Township, 2)
@@ -107,12 +111,21 @@ def test_a_good_file_replaces_township_and_village_boundaries(county, tmp_path):
     assert (village.lon, village.lat) == pytest.approx((107.025, 24.025))
     assert version == str(report.data_version)
     assert report.warnings == []
+    with county.connect() as conn:
+        entries = audit_entries(conn=conn)
+        stamp = read_meta(conn, "data_as_of")
+    assert entries[["at", "username", "action", "rows"]].values.tolist() == [
+        [WALL_CLOCK, "测试", "导入边界", 3]
+    ]
+    assert stamp == WALL_CLOCK.isoformat(timespec="minutes")
 
 
 def test_a_village_point_outside_its_new_township_is_reported(county, tmp_path):
     with county.begin() as conn:
         conn.execute(update(Village).where(Village.id == 20).values(lon=108.0))
-    report = import_boundary_file(county, write(tmp_path, good_collection()))
+    report = import_boundary_file(
+        county, write(tmp_path, good_collection()), username="测试", now=WALL_CLOCK
+    )
     assert report.warnings == ["提示：测试2镇·测试20村 的村点位不在该乡镇新边界内，请核对村坐标"]
 
 
@@ -209,7 +222,9 @@ BOW_TIE = [[107.0, 24.0], [107.1, 24.1], [107.1, 24.0], [107.0, 24.1], [107.0, 2
 def test_a_broken_file_is_refused_and_nothing_changes(county, tmp_path, change, message):
     before = snapshot(county)
     with pytest.raises(BoundaryError) as raised:
-        import_boundary_file(county, write(tmp_path, broken(change)))
+        import_boundary_file(
+            county, write(tmp_path, broken(change)), username="测试", now=WALL_CLOCK
+        )
     assert any(message in problem for problem in raised.value.problems), raised.value.problems
     assert str(raised.value).startswith("边界文件有")
     assert snapshot(county) == before
@@ -221,7 +236,9 @@ def test_every_problem_of_a_file_is_reported_at_once(county, tmp_path):
         collection["features"][1]["geometry"]["coordinates"][1][0] = BOW_TIE
 
     with pytest.raises(BoundaryError) as raised:
-        import_boundary_file(county, write(tmp_path, broken(change)))
+        import_boundary_file(
+            county, write(tmp_path, broken(change)), username="测试", now=WALL_CLOCK
+        )
     assert len(raised.value.problems) == 3
 
 
@@ -232,12 +249,12 @@ def test_every_problem_of_a_file_is_reported_at_once(county, tmp_path):
 )
 def test_a_file_that_is_not_json_is_refused(county, tmp_path, text, message):
     with pytest.raises(BoundaryError, match=message):
-        import_boundary_file(county, write(tmp_path, text))
+        import_boundary_file(county, write(tmp_path, text), username="测试", now=WALL_CLOCK)
 
 
 def test_a_missing_file_is_refused(county, tmp_path):
     with pytest.raises(BoundaryError, match="无法读取文件"):
-        import_boundary_file(county, tmp_path / "nowhere.geojson")
+        import_boundary_file(county, tmp_path / "nowhere.geojson", username="测试", now=WALL_CLOCK)
 
 
 def test_segments_touching_or_crossing_intersect_and_parallel_ones_do_not():
@@ -266,7 +283,9 @@ def test_the_demo_countys_own_boundaries_load_back(tmp_path, demo_sqlite_path):
         feature(name, geometry["coordinates"], kind=geometry["type"]) for name, geometry in rows
     ]
     collection = {"type": "FeatureCollection", "features": features}
-    report = import_boundary_file(engine, write(tmp_path, collection))
+    report = import_boundary_file(
+        engine, write(tmp_path, collection), username="测试", now=WALL_CLOCK
+    )
     assert report.townships == len(rows)
     assert report.warnings == []
     engine.dispose()

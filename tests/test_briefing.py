@@ -21,7 +21,7 @@ from data_access.overview import briefing, townships_in_scope
 from data_access.rankings import Level, ranking
 from data_access.rectification import overdue_items
 from data_access.scope import county_scope
-from tests.conftest import AS_OF
+from tests.clock import AS_OF
 from tests.login import logged_in
 
 MONTH = date(2026, 10, 1)

@@ -45,3 +45,80 @@ def test_every_page_shows_the_header_with_the_data_stamp():
         if "page_header(" not in (PROJECT_ROOT / f).read_text(encoding="utf-8")
     ]
     assert missing == []
+
+
+# What reads the system clock: the calls, and the SQL that does it on the database's side.
+_CLOCK_CALLS = {
+    ("date", "today"),
+    ("datetime", "now"),
+    ("datetime", "today"),
+    ("datetime", "utcnow"),
+    ("Timestamp", "now"),
+    ("Timestamp", "today"),
+    ("time", "time"),
+    ("time", "time_ns"),
+    ("time", "localtime"),
+    ("time", "gmtime"),
+    ("time", "ctime"),
+    ("settings", "today"),
+    ("func", "now"),
+    ("func", "current_timestamp"),
+    ("func", "current_date"),
+    ("func", "localtimestamp"),
+}
+_CLOCK_WORDS = re.compile(r"^(now|today)$|CURRENT_TIMESTAMP|CURRENT_DATE|\bnow\(\)", re.IGNORECASE)
+# The app's code: everything but the tests. config/clock.py is the one place that may read it.
+_APP_DIRS = ("config", "dashboard", "data_access", "pages", "bench")
+_CLOCK_MODULE = "config/clock.py"
+
+
+def _clock_readings(path) -> list[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            owner_name = (
+                owner.id
+                if isinstance(owner, ast.Name)
+                else owner.attr
+                if isinstance(owner, ast.Attribute)
+                else ""
+            )
+            if (owner_name, node.func.attr) in _CLOCK_CALLS:
+                found.append(f"line {node.lineno}: {owner_name}.{node.func.attr}()")
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _CLOCK_WORDS.search(node.value)
+        ):
+            found.append(f"line {node.lineno}: {node.value!r}")
+    return found
+
+
+def test_only_the_clock_reads_the_system_time():
+    offenders = {}
+    for folder in _APP_DIRS:
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            name = path.relative_to(PROJECT_ROOT).as_posix()
+            found = _clock_readings(path)
+            if name != _CLOCK_MODULE and found:
+                offenders[name] = found
+    assert offenders == {}
+
+
+def test_the_convention_check_finds_a_clock_reading(tmp_path):
+    # The check above must be able to fail.
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import datetime, time\n"
+        "a = datetime.date.today()\n"
+        "b = time.time()\n"
+        "c = settings.today()\n"
+        "d = select(func.now())\n"
+        "e = np.datetime64('today')\n",
+        encoding="utf-8",
+    )
+    assert len(_clock_readings(sample)) == 5

@@ -20,9 +20,10 @@ from data_access.db import make_engine
 from data_access.demo import DemoSummary, seed_demo
 from data_access.demo.geometry import points_in_polygon
 from data_access.demo.ids import id_check_character
+from data_access.demo.plan import FutureAsOfError
 from data_access.demo.seeding import TABLE_LABELS
+from tests.clock import AS_OF, frozen_settings
 
-AS_OF = date(2026, 11, 29)
 SCALE = 0.05
 SEED = 7
 PG_URL = os.environ.get("DASHBOARD_TEST_PG_URL", "").strip()
@@ -31,7 +32,7 @@ LAST_COMPLETE_MONTH = date(2026, 10, 1)
 
 def _seed(path: Path, seed: int = SEED) -> tuple[Engine, DemoSummary]:
     engine = make_engine(f"sqlite:///{path}")
-    summary = seed_demo(engine, settings=load_settings(), scale=SCALE, seed=seed, as_of=AS_OF)
+    summary = seed_demo(engine, settings=frozen_settings(), scale=SCALE, seed=seed, as_of=AS_OF)
     return engine, summary
 
 
@@ -98,6 +99,38 @@ def test_meta_holds_the_seed_the_scale_and_the_evening_of_the_as_of_day(engine):
     assert meta["demo_scale"] == "0.05"
     assert meta["data_as_of"] == "2026-11-29T18:00"
     assert int(meta["data_version"]) >= 1
+
+
+def test_a_demo_seeded_on_its_as_of_day_before_the_evening_stops_at_the_moment_of_seeding(
+    tmp_path,
+):
+    now = datetime.combine(AS_OF, time(12, 30))
+    engine = make_engine(f"sqlite:///{tmp_path / 'noon.db'}")
+    seed_demo(engine, settings=frozen_settings(now), scale=SCALE, seed=SEED, as_of=AS_OF)
+    meta = dict(rows(engine, "SELECT key, value FROM meta"))
+    assert meta["data_as_of"] == "2026-11-29T12:30"
+    latest = [
+        scalar(engine, f"SELECT MAX({column}) FROM {table}")
+        for table, column in [
+            ("income_registers", "entered_at"),
+            ("rectification_items", "status_changed_at"),
+            ("rectification_status_changes", "changed_at"),
+            ("inspection_draws", "drawn_at"),
+        ]
+    ]
+    assert all(datetime.fromisoformat(moment) <= now for moment in latest), latest
+    engine.dispose()
+
+
+def test_a_demo_as_of_a_day_after_today_is_refused(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'future.db'}")
+    with pytest.raises(FutureAsOfError, match="晚于今天"):
+        seed_demo(
+            engine,
+            settings=frozen_settings(datetime.combine(AS_OF, time(23, 59))),
+            scale=SCALE,
+            as_of=AS_OF + timedelta(days=1),
+        )
 
 
 def test_id_check_character_follows_gb_11643():
@@ -347,7 +380,7 @@ def test_reseeding_keeps_accounts_and_moves_the_data_version_on(demo, tmp_path):
                 )
             )
         version = int(scalar(copy, "SELECT value FROM meta WHERE key = 'data_version'"))
-        seed_demo(copy, settings=load_settings(), scale=SCALE, seed=SEED, as_of=AS_OF)
+        seed_demo(copy, settings=frozen_settings(), scale=SCALE, seed=SEED, as_of=AS_OF)
         assert rows(copy, "SELECT username, township_id FROM users") == [("mazhuang", 2)]
         assert int(scalar(copy, "SELECT value FROM meta WHERE key = 'data_version'")) == version + 1
     finally:
@@ -357,7 +390,7 @@ def test_reseeding_keeps_accounts_and_moves_the_data_version_on(demo, tmp_path):
 def test_a_scale_that_is_not_positive_is_refused(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'none.db'}")
     with pytest.raises(ValueError, match="规模"):
-        seed_demo(engine, settings=load_settings(), scale=0, as_of=AS_OF)
+        seed_demo(engine, settings=frozen_settings(), scale=0, as_of=AS_OF)
 
 
 @pytest.mark.postgres
@@ -371,7 +404,7 @@ def test_postgres_gets_the_same_county_as_sqlite(demo):
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(PG_URL, schema=schema)
     try:
-        summary = seed_demo(engine, settings=load_settings(), scale=SCALE, seed=SEED, as_of=AS_OF)
+        summary = seed_demo(engine, settings=frozen_settings(), scale=SCALE, seed=SEED, as_of=AS_OF)
         assert summary.counts == sqlite_summary.counts
         assert summary.database_bytes is None
         income = "SELECT round(sum(wage + transfer)) FROM income_registers"

@@ -21,7 +21,8 @@ from sqlalchemy.engine import make_url
 
 from config.settings import DEFAULT_CONFIG_PATH
 from data_access.db import head_revision, make_engine
-from tests.conftest import AS_OF, PG_SKIP_REASON, PG_URL
+from tests.clock import AS_OF
+from tests.conftest import PG_SKIP_REASON, PG_URL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = PROJECT_ROOT / "deploy"

@@ -45,7 +45,7 @@ from data_access.models import (
 )
 from data_access.sampling import NotEnoughInspectorsError
 from data_access.scope import county_scope
-from tests.conftest import AS_OF
+from tests.clock import AS_OF
 
 MONTH = date(2026, 10, 1)
 NOW = datetime(2026, 11, 29, 9, 30)
@@ -302,7 +302,7 @@ def test_a_finding_updates_last_inspected_and_becomes_one_rectification_item(dem
             inspected_on=AS_OF,
             description="户主不清楚帮扶干部姓名和帮扶措施",
             recorded_by="督查组",
-            today=AS_OF,
+            now=NOW,
         )
     with demo_copy.begin() as conn:
         code = finding_to_rectification(
@@ -348,14 +348,14 @@ def test_recording_without_findings_moves_last_inspected_forward_only(demo_copy,
     village = made.result["village_ids"][0]
     with demo_copy.begin() as conn:
         record_village_inspected(
-            conn=conn, draw_id=made.draw_id, village_id=village, inspected_on=AS_OF, today=AS_OF
+            conn=conn, draw_id=made.draw_id, village_id=village, inspected_on=AS_OF, now=NOW
         )
         record_village_inspected(
             conn=conn,
             draw_id=made.draw_id,
             village_id=village,
             inspected_on=AS_OF - timedelta(days=0),
-            today=AS_OF,
+            now=NOW,
         )
         assert (
             conn.execute(
@@ -385,7 +385,7 @@ def test_impossible_findings_are_refused(demo_copy, settings, change, error):
         "inspected_on": AS_OF,
         "description": "问题",
         "recorded_by": "督查组",
-        "today": AS_OF,
+        "now": NOW,
     } | change
     with demo_copy.begin() as conn, pytest.raises(error):
         record_finding(conn=conn, **values)

@@ -347,7 +347,8 @@ def test_the_wall_keeps_its_last_data_and_turns_stale_while_the_database_is_unre
         scope=county,
         published_scope=county,
         month=date(2026, 10, 1),
-        today=date(2026, 11, 29),
+        clock=settings.clock,
+        reporting_date=settings.clock.reporting_date(),
         data_version=-1,
         data_as_of=None,
     )

@@ -27,7 +27,7 @@ from tests.builders import (
     add_visit,
     assign,
 )
-from tests.conftest import AS_OF
+from tests.clock import AS_OF
 from tests.independent import counts_by_group
 
 MONTH = date(2026, 10, 1)

@@ -48,7 +48,8 @@ from data_access.rankings import Level, ranking
 from data_access.rectification import Breakdown, due_soon_items, overdue_items, progress_by
 from data_access.scope import Scope
 from data_access.visits import DUTIES, overall_coverage, village_coverage
-from tests.conftest import AS_OF, DEMO_SCALE, DEMO_SEED, PG_SKIP_REASON, PG_URL
+from tests.clock import AS_OF, WALL_CLOCK, as_production
+from tests.conftest import DEMO_SCALE, DEMO_SEED, PG_SKIP_REASON, PG_URL
 from tests.income_reference import reference_incomes
 from tests.login import logged_in
 
@@ -439,10 +440,8 @@ def test_production_mode_refuses_demo_passwords_until_they_are_changed(
     monkeypatch, seeded: Deployment, tmp_path: Path
 ):
     production = tmp_path / "settings.toml"
-    shipped = seeded.config.read_text(encoding="utf-8")
-    assert shipped.count('deployment = "demo"') == 1
     production.write_text(
-        shipped.replace('deployment = "demo"', 'deployment = "production"'), encoding="utf-8"
+        as_production(seeded.config.read_text(encoding="utf-8")), encoding="utf-8"
     )
     monkeypatch.setenv("DASHBOARD_DB_URL", seeded.url)
     monkeypatch.setenv("DASHBOARD_CONFIG", str(production))
@@ -458,7 +457,9 @@ def test_production_mode_refuses_demo_passwords_until_they_are_changed(
         with seeded.engine.begin() as conn:
             still = demo_passwords_in_use(conn=conn)
             for username, password in changed.items():
-                reset_password(conn=conn, username=username, password=password, by="test")
+                reset_password(
+                    conn=conn, username=username, password=password, by="test", now=WALL_CLOCK
+                )
         assert still == len(DEMO_ACCOUNTS) - 1
         started = logged_in(
             AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S), "admin", changed["admin"]
@@ -471,5 +472,9 @@ def test_production_mode_refuses_demo_passwords_until_they_are_changed(
         with seeded.engine.begin() as conn:
             for account in DEMO_ACCOUNTS:
                 reset_password(
-                    conn=conn, username=account.username, password=account.password, by="test"
+                    conn=conn,
+                    username=account.username,
+                    password=account.password,
+                    by="test",
+                    now=WALL_CLOCK,
                 )

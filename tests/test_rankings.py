@@ -35,6 +35,7 @@ from data_access.rankings import (
 )
 from data_access.scope import Scope, county_scope
 from data_access.snapshots import indicator_counts
+from tests.clock import WALL_CLOCK
 from tests.independent import counts_by_group, nonzero_column
 from tests.login import logged_in
 
@@ -169,7 +170,7 @@ def test_a_new_data_version_makes_the_snapshot_stale(tmp_path, demo_sqlite_path,
         indicator_counts(conn=conn, month=MONTH, settings=settings, level=Level.TOWNSHIP)
     with engine.begin() as conn:
         conn.execute(text("UPDATE meetings SET has_record = 0"))
-        bump_data_version(conn)
+        bump_data_version(conn, at=WALL_CLOCK)
     with engine.connect() as conn:
         counts = indicator_counts(conn=conn, month=MONTH, settings=settings, level=Level.TOWNSHIP)
     engine.dispose()

@@ -49,7 +49,8 @@ from data_access.rectification import (
 )
 from data_access.scope import Scope, county_scope
 from tests.builders import add_township, add_village
-from tests.conftest import AS_OF, PG_SKIP_REASON, PG_URL
+from tests.clock import AS_OF
+from tests.conftest import PG_SKIP_REASON, PG_URL
 
 TODAY = AS_OF
 NOW = datetime(2026, 11, 29, 15, 30)

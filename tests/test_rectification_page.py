@@ -4,13 +4,14 @@ that narrow the ledger, the export button, and status changes with their refusal
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
+from config.settings import read_settings
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.db import make_engine
 from tests.login import logged_in
@@ -26,29 +27,35 @@ def open_page() -> AppTest:
     return logged_in(app)
 
 
-def scalar(db: Path, sql: str, **params):
+def one_row(db: Path, sql: str, **params):
     engine = make_engine(f"sqlite:///{db}")
     with engine.connect() as conn:
-        value = conn.execute(text(sql), params).scalar_one()
+        row = conn.execute(text(sql), params).one()
     engine.dispose()
-    return value
+    return row
 
 
+def scalar(db: Path, sql: str, **params):
+    return one_row(db, sql, **params)[0]
+
+
+# The countdowns are reckoned to the reporting date: the same with the wall clock on the as-of
+# day and a year later (any_day_config_path).
 @pytest.fixture
-def demo_app(monkeypatch, demo_sqlite_path: Path, test_config_path: Path) -> Path:
+def demo_app(monkeypatch, demo_sqlite_path: Path, any_day_config_path: Path) -> Path:
     """The shared demo county, read only."""
     monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{demo_sqlite_path}")
-    monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(any_day_config_path))
     return demo_sqlite_path
 
 
 @pytest.fixture
-def writable_app(monkeypatch, tmp_path, demo_sqlite_path: Path, test_config_path: Path) -> Path:
+def writable_app(monkeypatch, tmp_path, demo_sqlite_path: Path, any_day_config_path: Path) -> Path:
     """A private copy of the demo county that the test may change."""
     copy = tmp_path / "demo.db"
     shutil.copyfile(demo_sqlite_path, copy)
     monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{copy}")
-    monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(any_day_config_path))
     return copy
 
 
@@ -80,6 +87,11 @@ def test_rectification_page_shows_the_figures_from_the_database(demo_app: Path):
     assert any(f"逾期未销号 {overdue:,} 项" in header.value for header in app.subheader)
     assert [tab.label for tab in app.tabs] == ["进度与预测", "逾期与临期", "整改台账"]
     assert any("按目前进度" in element.value for element in app.markdown)
+    # The countdown to the next milestone, in days from the reporting date.
+    nearest = scalar(demo_app, "SELECT MIN(due_on) FROM milestones WHERE due_on >= :t", t=TODAY)
+    days_left = (date.fromisoformat(nearest) - TODAY).days
+    banner = next(e.proto.body for e in app.get("html") if "countdown-banner" in e.proto.body)
+    assert f"还有 {days_left} 天" in banner or (days_left == 0 and "今天" in banner)
 
 
 def ledger_count(app: AppTest) -> int:
@@ -141,26 +153,41 @@ def open_item(db: Path) -> tuple[int, str]:
     return int(row.id), row.code
 
 
-def test_closing_an_item_from_the_page_records_it(writable_app: Path):
+def test_closing_an_item_from_the_page_records_it(writable_app: Path, any_day_config_path: Path):
+    now = read_settings(any_day_config_path).clock.now()
     item_id, code = open_item(writable_app)
     app = open_page()
+    assert any("数据截至 2026-11-29 18:00" in m.value for m in app.markdown)
     app.selectbox(key="rect-item").set_value(item_id).run()
     assert not app.exception
+    # The completion date defaults to the wall clock's day and cannot lie after it.
+    assert app.date_input(key="rect-completed-on").value == now.date()
     app.selectbox(key="rect-to-status").set_value("已销号")
     app.text_area(key="rect-note").input("已补登并核实，同意销号")
     submit = next(b for b in app.button if b.proto.label == "提交变更")
     submit.click().run()
     assert not app.exception
-    assert any(code in message.value and "已销号" in message.value for message in app.success)
+    [saved] = [message.value for message in app.success if code in message.value]
+    assert "已销号" in saved
+    # Closed after the reporting date: the figures as of that date still count it open.
+    assert ("按报告日期统计仍计为未销号" in saved) is (now.date() > TODAY)
     assert scalar(
         writable_app, "SELECT status FROM rectification_items WHERE id = :i", i=item_id
     ) == ("已销号")
-    last = scalar(
+    assert (
+        scalar(writable_app, "SELECT closed_on FROM rectification_items WHERE id = :i", i=item_id)
+        == now.date().isoformat()
+    )
+    note, changed_at = one_row(
         writable_app,
-        "SELECT note FROM rectification_status_changes WHERE item_id = :i ORDER BY id DESC LIMIT 1",
+        "SELECT note, changed_at FROM rectification_status_changes WHERE item_id = :i "
+        "ORDER BY id DESC LIMIT 1",
         i=item_id,
     )
-    assert last == "已补登并核实，同意销号"
+    assert note == "已补登并核实，同意销号"
+    assert datetime.fromisoformat(changed_at) == now
+    # 数据截至 moves to the moment of the change, never past the wall clock.
+    assert any(f"数据截至 {now:%Y-%m-%d %H:%M}" in m.value for m in app.markdown)
 
 
 def test_a_change_saved_by_someone_else_in_between_is_refused_and_the_note_kept(

@@ -23,7 +23,7 @@ from data_access.risk import (
 )
 from data_access.scope import county_scope
 from tests.builders import add_household, add_register, add_township, add_village
-from tests.conftest import AS_OF
+from tests.clock import AS_OF
 from tests.independent import counts_by_group, nonzero_column
 
 MONTH = date(2026, 10, 1)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from config.settings import DEFAULT_CONFIG_PATH, PROJECT_ROOT, SettingsError, parse_settings
+from config.settings import (
+    DEFAULT_CONFIG_PATH,
+    PROJECT_ROOT,
+    SettingsError,
+    parse_settings,
+    with_fixed_clock,
+)
 
 
 def shipped() -> dict:
@@ -77,7 +84,12 @@ _MISSING = object()
         ("rankings.targets", "income_line", 1.5, "rankings.targets.income_line"),
         ("rectification", "warning_days", 3, "rectification.warning_days"),
         ("county", "division_code", "45273", "county.division_code"),
-        ("app", "today", "2026-13-01", "app.today"),
+        ("clock", "reporting_date", "2026-13-01", "clock.reporting_date"),
+        ("clock", "reporting_date", _MISSING, "clock.reporting_date"),
+        ("clock", "wall_clock", "2026-11-29 25:00", "clock.wall_clock"),
+        ("clock", "wall_clock", "2026-11-29T20:00+08:00", "clock.wall_clock"),
+        ("clock", "time_zone", "Asia/Beijing", "clock.time_zone"),
+        ("clock", "time_zone", "", "clock.time_zone"),
         ("visits", "village_tour_roles", [], "visits.village_tour_roles"),
         ("registers", "grace_days", _MISSING, "registers.grace_days"),
         ("inspection", "team_size", 0, "inspection.team_size"),
@@ -120,9 +132,50 @@ def test_a_relative_sqlite_path_is_anchored_at_the_project_root(monkeypatch):
     assert settings.database_url == f"sqlite:///{PROJECT_ROOT / 'data' / 'dashboard.db'}"
 
 
-def test_a_configured_today_overrides_the_system_date():
-    data = _with("app", "today", "2026-11-29")
-    assert str(parse_settings(data, DEFAULT_CONFIG_PATH).today()) == "2026-11-29"
+def test_the_shipped_clock_reads_the_system_clock_in_the_county_time_zone():
+    clock = parse_settings(shipped(), DEFAULT_CONFIG_PATH).clock
+    assert (clock.time_zone, clock.fixed_reporting_date, clock.fixed) == (
+        "Asia/Shanghai",
+        None,
+        False,
+    )
+
+
+def test_a_configured_reporting_date_fixes_the_reporting_date_only():
+    clock = parse_settings(
+        _with("clock", "reporting_date", "2026-11-29"), DEFAULT_CONFIG_PATH
+    ).clock
+    assert clock.reporting_date() == date(2026, 11, 29)
+    assert not clock.fixed
+
+
+def test_a_configured_wall_clock_fixes_now_and_with_it_the_reporting_date():
+    data = _with("clock", "wall_clock", "2027-01-05 08:15:00")
+    clock = parse_settings(data, DEFAULT_CONFIG_PATH).clock
+    assert clock.now() == datetime(2027, 1, 5, 8, 15)
+    assert clock.reporting_date() == date(2027, 1, 5)
+
+
+def test_production_refuses_a_fixed_wall_clock():
+    data = _with("clock", "wall_clock", "2026-11-29 20:00:00")
+    data["auth"]["deployment"] = "production"
+    with pytest.raises(SettingsError, match=r"clock\.wall_clock.*生产模式"):
+        parse_settings(data, DEFAULT_CONFIG_PATH)
+
+
+def test_the_clock_can_be_fixed_in_a_settings_text_for_tests_and_rehearsals():
+    text = with_fixed_clock(
+        DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"),
+        reporting_date=date(2026, 11, 29),
+        wall_clock=datetime(2027, 11, 29, 9, 30),
+    )
+    clock = parse_settings(tomllib.loads(text), DEFAULT_CONFIG_PATH).clock
+    assert (clock.reporting_date(), clock.now()) == (
+        date(2026, 11, 29),
+        datetime(2027, 11, 29, 9, 30),
+    )
+    with pytest.raises(SettingsError, match="reporting_date"):
+        with_fixed_clock(text, reporting_date=date(2026, 11, 29))
 
 
 def test_a_broken_file_is_reported_with_its_path(tmp_path: Path):

@@ -32,6 +32,7 @@ from data_access.scope import county_scope
 from data_access.snapshots import indicator_counts, township_register_completeness
 from data_access.visits import VILLAGE_VISITS_KIND, _village_counts, village_coverage
 from data_access.warming import WARM_MONTHS, WARM_RECENT_MONTHS, warm_caches
+from tests.clock import WALL_CLOCK
 
 MONTH = date(2026, 10, 1)
 
@@ -186,7 +187,7 @@ def test_projections_are_kept_per_settings_and_replaced_by_a_new_data_version(de
         conn.execute(
             text("UPDATE income_registers SET wage = wage + 1200 WHERE month >= '2026-01-01'")
         )
-        version = bump_data_version(conn)
+        version = bump_data_version(conn, at=WALL_CLOCK)
     # 1,200 yuan more in each month registered this year raises every projection.
     assert lowest(settings.income) > usual
     with demo_copy.connect() as conn:
@@ -242,7 +243,7 @@ def test_a_new_data_version_replaces_the_income_snapshot(demo_copy):
         income_basis(conn, MONTH)
     with demo_copy.begin() as conn:
         conn.execute(text("UPDATE income_registers SET wage = wage + 100"))
-        version = bump_data_version(conn)
+        version = bump_data_version(conn, at=WALL_CLOCK)
     with demo_copy.connect() as conn:
         basis = income_basis(conn, MONTH)
         fresh = conn.execute(select(func.sum(basis.c.ytd_net))).scalar_one()
@@ -298,7 +299,7 @@ def test_a_cached_frame_is_decoded_once_per_process_and_each_reader_gets_a_copy(
     assert second["households"].tolist() == [10, 20]
     assert len(computed) == 1
     with demo_copy.begin() as conn:
-        bump_data_version(conn)
+        bump_data_version(conn, at=WALL_CLOCK)
     read()
     assert len(computed) == 2
 
@@ -355,7 +356,7 @@ def test_a_narrow_scope_sees_only_its_villages_from_the_county_snapshot(demo_eng
 
 def test_warming_fills_every_cache_of_the_latest_months(demo_copy, settings):
     with demo_copy.begin() as conn:
-        bump_data_version(conn)
+        bump_data_version(conn, at=WALL_CLOCK)
     report = warm_caches(demo_copy, settings=settings, last_month=MONTH)
     with demo_copy.connect() as conn:
         version = data_version(conn)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from datetime import datetime
 
 import streamlit as st
 
@@ -63,12 +62,6 @@ def show_flash() -> None:
         st.warning(message, icon=":material/block:")
 
 
-def _now(view: ViewContext) -> datetime:
-    # The reference day with the wall-clock time: with a fixed demo date, batches and history
-    # stay on the demo's calendar; in production both are the real now.
-    return datetime.combine(view.today, datetime.now().time().replace(microsecond=0))
-
-
 def _context(view: ViewContext, file_name: str) -> ImportContext:
     """Who imports and what they may write: the whole county, or a township user's own."""
     scope = None
@@ -76,8 +69,7 @@ def _context(view: ViewContext, file_name: str) -> ImportContext:
         with engine_for(view.database_url).connect() as conn:
             scope = view.access.scope(conn)
     return ImportContext(
-        today=view.today,
-        now=_now(view),
+        now=view.clock.now(),
         username=view.access.username,
         scope=scope,
         file_name=file_name,
@@ -130,7 +122,7 @@ def _audit_refusal(view: ViewContext, name: str, content: bytes, reason: str) ->
         file_name=name,
         content=content,
         reason=reason,
-        now=_now(view),
+        now=view.clock.now(),
     )
 
 
@@ -257,7 +249,7 @@ def _render_report(view: ViewContext, prepared: Prepared, report: ImportReport) 
                 rows,
                 kind=prepared.kind.label,
                 file_name=prepared.file_name,
-                subtitle=f"工作表“{prepared.sheet}” · 试导入于 {_now(view):%Y-%m-%d %H:%M}",
+                subtitle=f"工作表“{prepared.sheet}” · 试导入于 {view.clock.now():%Y-%m-%d %H:%M}",
             ),
             file_name=f"{prepared.kind.label}_被拒绝的行.xlsx",
             mime=XLSX,

@@ -3,7 +3,7 @@ one transaction, then reruns the page with a message (the data version has chang
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
@@ -39,12 +39,6 @@ def show_flash() -> None:
     message = st.session_state.pop(_FLASH_KEY, None)
     if message:
         st.success(message, icon=":material/check_circle:")
-
-
-def _now(view: ViewContext) -> datetime:
-    # The reference day with the wall-clock time: with a fixed demo date the log stays on the
-    # demo's calendar, in production both are the real now.
-    return datetime.combine(view.today, datetime.now().time().replace(microsecond=0))
 
 
 def render_draw_form(
@@ -101,10 +95,11 @@ def render_draw_form(
             help="监测户优先；不足时抽取预计人均纯收入低于此线的脱贫户，再不足时抽取其他脱贫户。",
             key="insp-band",
         )
+        today = view.clock.wall_date()
         planned_on = third.date_input(
             "计划检查日期",
-            value=view.today + timedelta(days=3),
-            min_value=view.today,
+            value=today + timedelta(days=3),
+            min_value=today,
             format="YYYY-MM-DD",
             key="insp-planned-on",
         )
@@ -135,7 +130,7 @@ def render_draw_form(
     if not submitted:
         return
     parameters = DrawParameters(
-        as_of=view.today,
+        as_of=view.reporting_date,
         month=view.month,
         township_ids=tuple(sorted(view.scope.township_ids)),
         villages=int(villages),
@@ -149,6 +144,7 @@ def render_draw_form(
         inspection_full_days=rules.inspection_full_days,
         circular_window_days=rules.circular_window_days,
     )
+    now = view.clock.now()
     try:
         with engine_for(view.database_url).begin() as conn:
             logged = make_draw(
@@ -157,7 +153,7 @@ def render_draw_form(
                 seed=seed.strip() or new_seed(),
                 planned_on=planned_on,
                 drawn_by=drawn_by,
-                now=_now(view),
+                now=now,
                 settings=view.settings,
                 replaces_draw_id=replaces or None,
             )
@@ -167,6 +163,7 @@ def render_draw_form(
                 action=AuditAction.INSPECTION_DRAW,
                 target=f"抽签 #{logged.draw_id}",
                 detail={"input_hash": logged.input_hash, "replaces": replaces or None},
+                at=now,
             )
     except (InspectionError, SamplingError) as error:
         st.warning(str(error), icon=":material/block:")
@@ -221,10 +218,11 @@ def render_finding_form(view: ViewContext, plan: DrawPlan, *, recorded_by: str) 
         household_id = middle.selectbox(
             "农户", list(households), format_func=households.get, key="insp-finding-household"
         )
+        today = view.clock.wall_date()
         inspected_on = right.date_input(
             "检查日期",
-            value=view.today,
-            max_value=view.today,
+            value=today,
+            max_value=today,
             format="YYYY-MM-DD",
             key="insp-finding-date",
         )
@@ -254,7 +252,7 @@ def render_finding_form(view: ViewContext, plan: DrawPlan, *, recorded_by: str) 
                     inspected_on=inspected_on,
                     description=description,
                     recorded_by=recorded_by,
-                    today=view.today,
+                    now=view.clock.now(),
                 )
             else:
                 record_village_inspected(
@@ -262,7 +260,7 @@ def render_finding_form(view: ViewContext, plan: DrawPlan, *, recorded_by: str) 
                     draw_id=plan.draw_id,
                     village_id=int(village_id),
                     inspected_on=inspected_on,
-                    today=view.today,
+                    now=view.clock.now(),
                 )
     except InspectionError as error:
         st.warning(str(error), icon=":material/block:")
@@ -304,7 +302,7 @@ def render_conversion_form(
                 category=category or "",
                 deadline_days=view.settings.inspection.rectification_deadline_days,
                 changed_by=changed_by,
-                now=_now(view),
+                now=view.clock.now(),
             )
     except InspectionError as error:
         st.warning(str(error), icon=":material/block:")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
@@ -215,10 +213,13 @@ def render_status_form(view: ViewContext, item: pd.Series, *, changed_by: str) -
         st.markdown(f"**变更 {item['code']} 的整改状态**（当前：{item['status']}）")
         left, middle = st.columns([1, 1])
         to_status = left.selectbox("变更为", targets, key="rect-to-status")
+        # A completion is a fact of the calendar: it cannot lie after today (the wall clock's
+        # date), whatever reporting date the figures are reckoned to.
+        today = view.clock.wall_date()
         completed_on = middle.date_input(
             "完成（销号）日期",
-            value=view.today,
-            max_value=view.today,
+            value=today,
+            max_value=today,
             format="YYYY-MM-DD",
             help="仅在变更为“已销号”时记录，不能晚于今天。",
             key="rect-completed-on",
@@ -232,9 +233,6 @@ def render_status_form(view: ViewContext, item: pd.Series, *, changed_by: str) -
         submitted = st.form_submit_button("提交变更", type="primary")
     if submitted:
         closing = to_status == RectificationStatus.CLOSED
-        # The reference day with the wall-clock time: with a fixed demo date the history stays
-        # on the demo's calendar, in production both are the real now.
-        now = datetime.combine(view.today, datetime.now().time().replace(microsecond=0))
         try:
             with engine_for(view.database_url).begin() as conn:
                 result = change_status(
@@ -246,16 +244,21 @@ def render_status_form(view: ViewContext, item: pd.Series, *, changed_by: str) -
                     note=st.session_state.get(NOTE_KEY, ""),
                     completed_on=completed_on if closing else None,
                     changed_by=changed_by,
-                    now=now,
+                    now=view.clock.now(),
                 )
         except StaleItemError as error:
             st.warning(str(error), icon=":material/sync_problem:")
         except StatusChangeError as error:
             st.error(str(error), icon=":material/error:")
         else:
-            st.session_state[_FLASH_KEY] = (
-                f"已保存：{result.code} 由“{result.from_status}”变更为“{result.to_status}”。"
-            )
+            message = f"已保存：{result.code} 由“{result.from_status}”变更为“{result.to_status}”。"
+            if closing and completed_on > view.reporting_date:
+                # The figures are reckoned to a fixed reporting date that the closing lies after.
+                message += (
+                    f"完成日期 {completed_on:%Y-%m-%d} 晚于报告日期 "
+                    f"{view.reporting_date:%Y-%m-%d}，按报告日期统计仍计为未销号。"
+                )
+            st.session_state[_FLASH_KEY] = message
             # Deleting the widget's state empties the note for the next change.
             del st.session_state[NOTE_KEY]
             st.session_state[_SHOWN_VERSION_KEY] = {}

@@ -15,7 +15,7 @@ from data_access.demo.people import (
     build_people,
 )
 from data_access.demo.places import Places, build_places
-from data_access.demo.plan import Sizes, Timeline, sizes_for, stream
+from data_access.demo.plan import Sizes, Timeline, sizes_for, stream, timeline_for
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,13 @@ class County:
 
 
 def build_county(*, seed: int, scale: float, as_of: date, settings: Settings) -> County:
-    """Places, the strong and weak among them, and the people; raises ValueError for a scale
-    that is not positive."""
+    """Places, the strong and weak among them, and the people, with data up to ``as_of`` (or up
+    to the clock's now on the as-of day itself).
+
+    Raises ValueError for a scale that is not positive and FutureAsOfError for an as-of date
+    after today."""
     sizes = sizes_for(scale)
-    timeline = Timeline(as_of)
+    timeline = timeline_for(as_of, now=settings.clock.now())
     places = build_places(seed, sizes, settings.county.division_code)
     conduct = draw_conduct(
         stream(seed, "conduct"), townships=places.township_count, units=places.unit_count

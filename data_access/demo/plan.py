@@ -62,9 +62,11 @@ def sizes_for(scale: float) -> Sizes:
 
 @dataclass(frozen=True)
 class Timeline:
-    """The months the demo covers: ``MONTHS_COVERED`` months ending with the month of ``as_of``."""
+    """The months the demo covers: ``MONTHS_COVERED`` months ending with the month of ``as_of``,
+    and the moment the office took the data out of the system."""
 
     as_of: date
+    extracted_at: datetime
 
     @property
     def months(self) -> np.ndarray:
@@ -81,11 +83,6 @@ class Timeline:
         return np.datetime64(self.as_of, "D")
 
     @property
-    def extracted_at(self) -> datetime:
-        """When the office took the data out of the system: the as-of day's evening."""
-        return datetime.combine(self.as_of, EXTRACTION_TIME)
-
-    @property
     def cutoff(self) -> np.datetime64:
         """``extracted_at`` as datetime64[s]: nothing is entered after it."""
         return np.datetime64(self.extracted_at, "s")
@@ -98,6 +95,21 @@ class Timeline:
     def years(self) -> range:
         """Calendar years touched by the covered months."""
         return range(self.first_day.astype(object).year, self.year + 1)
+
+
+class FutureAsOfError(ValueError):
+    """The demo's as-of date lies after today."""
+
+
+def timeline_for(as_of: date, *, now: datetime) -> Timeline:
+    """The demo's timeline: data extracted on the as-of day's evening, or at ``now`` when that
+    evening has not come yet (数据截至 never lies in the future).
+
+    Raises FutureAsOfError when ``as_of`` lies after ``now``'s date.
+    """
+    if as_of > now.date():
+        raise FutureAsOfError(f"数据截至日期 {as_of:%Y-%m-%d} 晚于今天（{now:%Y-%m-%d}）")
+    return Timeline(as_of, min(datetime.combine(as_of, EXTRACTION_TIME), now))
 
 
 def month_end(month: np.datetime64) -> np.datetime64:

@@ -209,13 +209,17 @@ def build_ledger(county: County, given: Problems) -> Ledger:
     kind, span = _kinds_and_spans(rng, category)
     deadline = problems.found_on + span * DAY
     life = _life(rng, county, problems, unit, span, deadline)
-    # Whatever had not happened by the as-of day is not in the ledger.
-    acknowledged = life.acknowledged <= timeline.last_day
-    closed = ~life.never_closed & (life.closed <= timeline.last_day)
+    # Whatever had not happened by the extraction is not in the ledger; an item found on the
+    # as-of day after it was logged at the extraction.
+    created = np.minimum(office_times(rng, problems.found_on), timeline.cutoff)
+    acknowledged_at = office_times(rng, life.acknowledged)
+    closed_at = office_times(rng, life.closed)
+    acknowledged = acknowledged_at <= timeline.cutoff
+    closed = ~life.never_closed & (closed_at <= timeline.cutoff)
     moments = {
-        "created": office_times(rng, problems.found_on),
-        "acknowledged": np.where(acknowledged, office_times(rng, life.acknowledged), NOT_YET),
-        "closed": np.where(closed, office_times(rng, life.closed), NOT_YET),
+        "created": created,
+        "acknowledged": np.where(acknowledged, acknowledged_at, NOT_YET),
+        "closed": np.where(closed, closed_at, NOT_YET),
     }
     items = {
         "id": np.arange(1, len(problems) + 1),

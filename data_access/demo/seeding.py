@@ -104,8 +104,9 @@ def seed_demo(
     """Fill the database with a demo county of ``scale`` (1 ≈ 24,000 households) whose data runs
     up to ``as_of``; the same (scale, seed, as_of) always gives the same data.
 
-    Raises ValueError for a scale that is not positive or a negative seed, and SettingsError
-    when the settings lack a monitoring line for a year the data covers.
+    Raises ValueError for a scale that is not positive, a negative seed or an as-of date after
+    the clock's today (FutureAsOfError), and SettingsError when the settings lack a monitoring
+    line for a year the data covers.
     """
     started = time.perf_counter()
     if seed < 0:
@@ -145,7 +146,7 @@ def seed_demo(
         _rebind_township_users(conn, bindings)
         write_meta(conn, MetaKey.DEMO_SEED, str(seed))
         write_meta(conn, MetaKey.DEMO_SCALE, f"{scale:g}")
-        bump_data_version(conn, as_of=timeline.extracted_at)
+        bump_data_version(conn, at=timeline.extracted_at)
     return DemoSummary(
         county=settings.county.name,
         scale=scale,

@@ -89,7 +89,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class ImportContext:
-    today: date
+    # The clock's now when the import started: it stamps the batch, the audit entry and the
+    # data version, and a date after its day lies in the future.
     now: datetime
     username: str
     # Townships the importing user may write; None for the whole county (command line).
@@ -100,6 +101,11 @@ class ImportContext:
         if self.scope is None:
             return True
         return township_id is not None and township_id in self.scope.township_ids
+
+    @property
+    def today(self) -> date:
+        """The wall clock's date: rows dated after it are refused as in the future."""
+        return self.now.date()
 
     @property
     def county_wide(self) -> bool:

@@ -380,7 +380,7 @@ def commit(
         )
         version = None
         if not refused and counts.changed:
-            version = bump_data_version(conn)
+            version = bump_data_version(conn, at=ctx.now)
     return CommitResult(batch_id, status, report, version)
 
 
@@ -388,7 +388,9 @@ def refresh_caches(engine: Engine, *, settings: Settings) -> str:
     """After a commit that changed data: precompute the summaries the first page views need
     (ranking and income snapshots of the new data version), as a seed does. Returns a report line.
     """
-    return warm_caches(engine, settings=settings, last_month=month_start(settings.today()))
+    return warm_caches(
+        engine, settings=settings, last_month=month_start(settings.clock.reporting_date())
+    )
 
 
 def record_refusal(

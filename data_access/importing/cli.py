@@ -9,7 +9,6 @@ nothing written), 2 the file was refused as a whole.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -77,7 +76,7 @@ def run_import(args: argparse.Namespace, settings: Settings, engine: Engine) -> 
         return 2
     name = args.file.name
     limit = settings.imports.preview_rows
-    now = datetime.now().replace(microsecond=0)
+    now = settings.clock.now()
     try:
         prepared = prepare(
             content=content, file_name=name, kind=kind, limits=settings.imports, sheet=args.sheet
@@ -97,9 +96,7 @@ def run_import(args: argparse.Namespace, settings: Settings, engine: Engine) -> 
                 now=now,
             )
         return 2
-    ctx = ImportContext(
-        today=settings.today(), now=now, username=args.user, scope=None, file_name=name
-    )
+    ctx = ImportContext(now=now, username=args.user, scope=None, file_name=name)
     print(f"文件：{name}（SHA-256 {prepared.sha256}）· 台账类别：{kind.label}")
     print("\n".join(prepared.notes()))
     with engine.connect() as conn:

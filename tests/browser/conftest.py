@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from tests.clock import AS_OF, write_test_config
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SETTINGS_FILE = PROJECT_ROOT / "config" / "settings.toml"
 WALL_SECONDS = 6
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,7 +40,6 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1920, "height": 1080}
 
-AS_OF = "2026-11-29"
 DEMO_SCALE = "0.05"
 DEMO_SEED = "7"
 SERVER_START_TIMEOUT_S = 60.0
@@ -62,18 +62,18 @@ def _require_chromium() -> None:
 
 @pytest.fixture(scope="session")
 def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Environment for the server: a seeded SQLite demo county and settings with a fixed today."""
+    """Environment for the server: a seeded SQLite demo county and settings with the clock
+    frozen (tests/clock.py)."""
     workdir = tmp_path_factory.mktemp("browser")
-    config = workdir / "settings.toml"
-    settings = _settings_with_fixed_today(SETTINGS_FILE.read_text("utf-8"), AS_OF)
-    config.write_text(_with_fast_meeting_wall(settings), "utf-8")
+    config = write_test_config(workdir / "settings.toml")
+    config.write_text(_with_fast_meeting_wall(config.read_text("utf-8")), "utf-8")
     env = {
         **os.environ,
         "DASHBOARD_DB_URL": f"sqlite:///{workdir / 'browser.db'}",
         "DASHBOARD_CONFIG": str(config),
     }
     seed_command = [sys.executable, "-m", "data_access", "seed-demo", "--scale", DEMO_SCALE]
-    seed_command += ["--seed", DEMO_SEED, "--as-of", AS_OF]
+    seed_command += ["--seed", DEMO_SEED, "--as-of", AS_OF.isoformat()]
     seed = subprocess.run(
         seed_command,
         cwd=PROJECT_ROOT,
@@ -90,13 +90,6 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def _with_fast_meeting_wall(text: str) -> str:
     """The meeting wall turns every WALL_SECONDS, so a test can watch it rotate twice."""
     return re.sub(r"(?m)^seconds_per_panel = \d+$", f"seconds_per_panel = {WALL_SECONDS}", text)
-
-
-def _settings_with_fixed_today(text: str, today: str) -> str:
-    unset = 'today = ""'
-    if text.count(unset) != 1:
-        raise AssertionError(f"expected exactly one line {unset!r} in {SETTINGS_FILE}")
-    return text.replace(unset, f'today = "{today}"')
 
 
 @pytest.fixture(scope="session")
