@@ -580,6 +580,28 @@ class ImportBatch(Base):
     all_or_nothing: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ImportMapping(Base):
+    """A column mapping a clerk confirmed for one kind and one set of headers: the next file with
+    the same headers is read with it (the clerk still sees it in the dry run and may change it)."""
+
+    __tablename__ = "import_mappings"
+    __table_args__ = (
+        UniqueConstraint("kind", "header_set", name="uq_import_mappings_kind_headers"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The kind's key (registers …).
+    kind: Mapped[str] = mapped_column(String(20))
+    # SHA-256 of the file's header keys, sorted and joined (importing.mappings.header_set_id).
+    header_set: Mapped[str] = mapped_column(String(64))
+    # The headers themselves, for the page and for whoever reads the table.
+    headers: Mapped[list[str]] = mapped_column(JSON)
+    # Header key → field key, or None for a column left out.
+    mapping: Mapped[dict[str, str | None]] = mapped_column(JSON)
+    saved_by: Mapped[str] = mapped_column(String(40))
+    saved_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Meta(Base):
     """Small key/value facts about the data: its as-of time and a version bumped on every write."""
 

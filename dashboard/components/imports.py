@@ -1,9 +1,12 @@
 """数据导入: choose a kind, download its template, upload, read the dry run, commit; the history.
 
-The uploaded file is read and converted once per (file, kind, sheet) and the dry run once per data
-version, both kept in the session, so ticking a checkbox does not re-read 50,000 rows. Every
-failure ends in a Chinese message on the page: a refused file, a sheet to choose, a row error, a
-commit that failed (its transaction rolled back, nothing written).
+The uploaded file is read and converted once per (file, kind, sheet, header rows, column mapping)
+and the dry run once per data version, both kept in the session, so ticking a checkbox does not
+re-read 50,000 rows. The page shows which rows it took for the header and what each column was
+taken for, and lets the clerk pick other header rows and map columns the importer does not know
+(a mapping confirmed by a commit is reused for the next file with the same headers). Every
+failure ends in a Chinese message on the page: a refused file, a sheet or header row to choose,
+a row error, a commit that failed (its transaction rolled back, nothing written).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from dashboard.exports.imports import rejected_workbook
 from data_access.importing import (
     BATCH_COLUMNS,
     KINDS,
+    HeaderColumn,
+    HeaderProblemError,
     ImportContext,
     ImportRefusedError,
     ImportReport,
@@ -35,8 +40,10 @@ from data_access.importing import (
     prepare,
     record_refusal,
     refresh_caches,
+    saved_mapping,
     template_workbook,
 )
+from data_access.importing.batch import unresolved_message
 from data_access.models import ImportStatus
 
 logger = logging.getLogger("dashboard.imports")
@@ -48,6 +55,12 @@ _FILE_KEY = "_import_file_sha"
 _FLASH_KEY = "_import_flash"
 _REFUSED_KEY = "_import_refusals_audited"
 SHEET_KEY = "import-sheet"
+HEADER_ROWS_KEY = "import-header-rows"
+_MAPPING_KEY = "_import_mapping"
+_MAP_FIELD_KEY = "import-map-{}"
+# The mapping form's two choices besides a field.
+AS_READ = "__as_read__"
+LEAVE_OUT = "__leave_out__"
 
 
 def show_flash() -> None:
@@ -76,19 +89,39 @@ def _context(view: ViewContext, file_name: str) -> ImportContext:
     )
 
 
-def _prepared(view: ViewContext, content: bytes, name: str, kind: Kind, sheet: str | None):
-    """prepare(), kept in the session for the latest file, kind and sheet."""
-    key = (hashlib.sha256(content).hexdigest(), name, kind.key, sheet)
+def _prepared(
+    view: ViewContext,
+    content: bytes,
+    name: str,
+    kind: Kind,
+    sheet: str | None,
+    header_rows: tuple[int, ...] | None,
+    mapping: dict[str, str | None],
+):
+    """prepare(), kept in the session for the latest file, kind, sheet, header and mapping
+    (and the data version: a commit may have confirmed a mapping for these headers)."""
+    key = (
+        hashlib.sha256(content).hexdigest(),
+        name,
+        kind.key,
+        sheet,
+        header_rows,
+        tuple(sorted(mapping.items(), key=repr)),
+        view.data_version,
+    )
     cached = st.session_state.get(_PREPARED_KEY)
     if cached is not None and cached[0] == key:
         return cached[1]
-    with st.spinner("正在读取工作簿…"):
+    with st.spinner("正在读取工作簿…"), engine_for(view.database_url).connect() as conn:
         prepared = prepare(
             content=content,
             file_name=name,
             kind=kind,
             limits=view.settings.imports,
             sheet=sheet,
+            header_rows=header_rows,
+            mapping=mapping,
+            saved=lambda headers: saved_mapping(conn=conn, kind=kind, header_set=headers),
         )
     st.session_state[_PREPARED_KEY] = (key, prepared)
     return prepared
@@ -96,7 +129,7 @@ def _prepared(view: ViewContext, content: bytes, name: str, kind: Kind, sheet: s
 
 def _report(view: ViewContext, prepared: Prepared, ctx: ImportContext) -> ImportReport:
     """dry_run(), kept in the session until the data version changes."""
-    key = (prepared.sha256, prepared.kind.key, prepared.sheet, view.data_version)
+    key = (id(prepared), view.data_version)
     cached = st.session_state.get(_REPORT_KEY)
     if cached is not None and cached[0] == key:
         return cached[1]
@@ -164,16 +197,25 @@ def render_import(view: ViewContext) -> None:
         return
     content = upload.getvalue()
     digest = hashlib.sha256(content).hexdigest()
-    if st.session_state.get(_FILE_KEY) != digest:
-        # A new file: the sheet chosen for the previous one means nothing here.
-        st.session_state[_FILE_KEY] = digest
-        st.session_state.pop(SHEET_KEY, None)
+    if st.session_state.get(_FILE_KEY) != (digest, kind.key):
+        # A new file (or kind): the sheet, header rows and mapping chosen before mean nothing.
+        st.session_state[_FILE_KEY] = (digest, kind.key)
+        _forget_choices()
     sheet = st.session_state.get(SHEET_KEY)
+    header_rows = st.session_state.get(HEADER_ROWS_KEY)
+    mapping = st.session_state.get(_MAPPING_KEY, {})
     try:
-        prepared = _prepared(view, content, upload.name, kind, sheet)
+        prepared = _prepared(view, content, upload.name, kind, sheet, header_rows, mapping)
     except SheetChoiceError as error:
         st.info(str(error), icon=":material/tab:")
         _sheet_picker(error.sheets)
+        return
+    except HeaderProblemError as error:
+        # The file can still be read: the clerk picks the header rows or maps the columns.
+        st.error(f"**无法按此表头导入**：{error}", icon=":material/table_rows:")
+        _header_picker(error.preview, error.header_rows)
+        if error.columns:
+            _mapping_form(kind, error.columns, expanded=True)
         return
     except ImportRefusedError as error:
         st.error(f"**拒绝导入**：{error}", icon=":material/block:")
@@ -189,6 +231,8 @@ def render_import(view: ViewContext) -> None:
         return
     if len(prepared.sheets) > 1:
         _sheet_picker(prepared.sheets)
+    _header_picker(prepared.preview, prepared.header_rows)
+    _mapping_form(kind, prepared.columns, expanded=bool(prepared.unresolved))
     ctx = _context(view, upload.name)
     try:
         report = _report(view, prepared, ctx)
@@ -198,6 +242,89 @@ def render_import(view: ViewContext) -> None:
         return
     _render_report(view, prepared, report)
     _render_commit(view, prepared, report, ctx)
+
+
+def _forget_choices() -> None:
+    for key in [SHEET_KEY, HEADER_ROWS_KEY, _MAPPING_KEY]:
+        st.session_state.pop(key, None)
+    for key in [k for k in st.session_state if str(k).startswith(_MAP_FIELD_KEY.format(""))]:
+        del st.session_state[key]
+
+
+def _header_picker(preview: tuple[tuple[int, str], ...], chosen: tuple[int, ...]) -> None:
+    """Pick the header's rows among the sheet's first rows (one row, or two for a group title
+    over sub-headers); "自动识别" lets the importer find it."""
+    options: list[tuple[int, ...] | None] = [None]
+    texts = dict(preview)
+    for number, _ in preview:
+        options.append((number,))
+        if number + 1 in texts:
+            options.append((number, number + 1))
+
+    def label(rows: tuple[int, ...] | None) -> str:
+        if rows is None:
+            return "自动识别"
+        if len(rows) == 2:
+            return f"第 {rows[0]}、{rows[1]} 行（两行表头）：{texts[rows[1]]}"
+        return f"第 {rows[0]} 行：{texts[rows[0]]}"
+
+    with st.expander(
+        f"表头所在行：第 {'、'.join(map(str, chosen))} 行" if chosen else "表头所在行"
+    ):
+        st.selectbox(
+            "表头所在行",
+            options,
+            format_func=label,
+            key=HEADER_ROWS_KEY,
+            help="表头识别错了，或有两处像表头时，在这里指定；下面列出了工作表的前几行。",
+        )
+
+
+def _mapping_form(kind: Kind, columns: tuple[HeaderColumn, ...], *, expanded: bool) -> None:
+    """The file's header beside the kind's fields: each column is imported as the field it was
+    recognised as, as another field the clerk chooses, or not at all. Applying re-reads the
+    file; a commit keeps the mapping for the next file with the same headers."""
+    titles = {field.key: field.title for field in kind.fields}
+    options = [AS_READ, LEAVE_OUT, *titles]
+    imported = sum(1 for c in columns if c.field is not None)
+
+    def label(choice: str) -> str:
+        return {AS_READ: "（未对应，不导入）", LEAVE_OUT: "不导入"}.get(choice) or titles[choice]
+
+    with (
+        st.expander(
+            f"列的对应：{imported} 列导入，{len(columns) - imported} 列不导入",
+            expanded=expanded,
+        ),
+        st.form("import-mapping", border=False),
+    ):
+        st.caption(
+            f"左边是文件中的表头，右边是“{kind.label}”的字段。列名与模板不同时在这里指定；"
+            "确认导入后，相同表头的文件会沿用这次的对应。"
+        )
+        grid = st.columns(3)
+        for position, column in enumerate(columns):
+            current = (
+                column.field if column.field else LEAVE_OUT if column.how == "dropped" else AS_READ
+            )
+            grid[position % 3].selectbox(
+                f"{column.letter} 列“{column.text}”",
+                options,
+                index=options.index(current),
+                format_func=label,
+                key=_MAP_FIELD_KEY.format(column.index),
+            )
+        applied = st.form_submit_button("按此对应重新试导入", icon=":material/sync:")
+    if applied:
+        mapping: dict[str, str | None] = {}
+        for column in columns:
+            choice = st.session_state[_MAP_FIELD_KEY.format(column.index)]
+            if choice == LEAVE_OUT:
+                mapping[column.key] = None
+            elif choice != AS_READ and (choice != column.auto or column.how == "dropped"):
+                mapping[column.key] = choice
+        st.session_state[_MAPPING_KEY] = mapping
+        st.rerun()
 
 
 def _sheet_picker(sheets: tuple[str, ...]) -> None:
@@ -275,18 +402,29 @@ def _render_commit(
     view: ViewContext, prepared: Prepared, report: ImportReport, ctx: ImportContext
 ) -> None:
     counts = report.counts
+    if prepared.unresolved:
+        st.warning(
+            f"**暂不能确认导入**：{unresolved_message(prepared)}", icon=":material/payments:"
+        )
     all_or_nothing = st.checkbox(
         "全有或全无：只要有一行被拒绝，整个文件都不写入",
         key="import-all-or-nothing",
     )
     nothing = not report.outcomes
+    blocked = nothing or bool(prepared.unresolved)
     clicked = st.button(
         "确认导入",
         type="primary",
         icon=":material/upload:",
-        disabled=nothing,
+        disabled=blocked,
         key="import-commit",
-        help="没有可写入的行" if nothing else "写入新增和更新的行，并记录导入批次",
+        help=(
+            "没有可写入的行"
+            if nothing
+            else "请先指定像金额的列对应的字段"
+            if prepared.unresolved
+            else "写入新增和更新的行，并记录导入批次"
+        ),
     )
     if not clicked:
         return
@@ -299,6 +437,9 @@ def _render_commit(
                 all_or_nothing=all_or_nothing,
                 max_rejected_stored=view.settings.imports.max_rejected_stored,
             )
+    except ImportRefusedError as error:
+        st.error(f"**未导入**：{error}", icon=":material/block:")
+        return
     except Exception:
         logger.exception("import commit failed")
         st.error("**导入失败**：写入时出错，已全部撤销，数据库未改动。", icon=":material/error:")

@@ -37,7 +37,9 @@ from data_access.demo.rectification import build_ledger
 from data_access.models import Base, MetaKey, Township, User
 
 # Not county data: kept across re-seeding.
-KEPT_TABLES = frozenset({"meta", "users", "audit_log"})
+# What the office set up itself survives a new demo county: users, the audit trail, confirmed
+# column mappings.
+KEPT_TABLES = frozenset({"meta", "users", "audit_log", "import_mappings"})
 # Chinese labels of the tables, in the order the report lists them.
 TABLE_LABELS = {
     "townships": "乡镇",

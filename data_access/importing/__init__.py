@@ -20,8 +20,20 @@ from data_access.importing.batch import (
     refresh_caches,
 )
 from data_access.importing.kinds import KINDS, UnknownKindError, kind_named
+from data_access.importing.mappings import (
+    SavedMapping,
+    field_named,
+    mapping_from_arguments,
+    saved_mapping,
+)
 from data_access.importing.templates import template_workbook
-from data_access.importing.workbook import ImportRefusedError, SheetChoiceError
+from data_access.importing.workbook import (
+    HeaderChoiceError,
+    HeaderColumn,
+    HeaderProblemError,
+    ImportRefusedError,
+    SheetChoiceError,
+)
 
 __all__ = [
     "BATCH_COLUMNS",
@@ -29,20 +41,27 @@ __all__ = [
     "Action",
     "CommitResult",
     "Counts",
+    "HeaderChoiceError",
+    "HeaderColumn",
+    "HeaderProblemError",
     "ImportContext",
     "ImportRefusedError",
     "ImportReport",
     "Kind",
     "Prepared",
+    "SavedMapping",
     "SheetChoiceError",
     "UnknownKindError",
     "batch_rejections",
     "commit",
     "dry_run",
+    "field_named",
     "import_batches",
     "kind_named",
+    "mapping_from_arguments",
     "prepare",
     "record_refusal",
     "refresh_caches",
+    "saved_mapping",
     "template_workbook",
 ]

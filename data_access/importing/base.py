@@ -50,6 +50,9 @@ class Field:
     width: float = 14
     # Stored as text in the template (codes, 身份证号) so Excel keeps every digit.
     text_format: bool = False
+    # An amount of money: a kind with such fields refuses to commit while the sheet has an
+    # unrecognised column that looks like money (it might be this one, under another name).
+    money: bool = False
 
 
 class RowRejectedError(Exception):
@@ -249,6 +252,8 @@ class Kind(ABC):
     natural_key: str = ""
     # What the kind writes, for the README and the page.
     summary: str = ""
+    # The sheet must have at least one of these columns (a register without any amount).
+    required_any: tuple[str, ...] = ()
 
     @abstractmethod
     def plan(self, conn: Connection, records: list[Record], ctx: ImportContext) -> Plan:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +28,8 @@ from data_access.audit import AuditAction, record
 from data_access.db import bump_data_version
 from data_access.importing import workbook as wb
 from data_access.importing.base import Action, ImportContext, Kind, Outcome, Plan, Record
-from data_access.importing.cells import CellError, display, is_blank
+from data_access.importing.cells import CellError, display, is_blank, normalise
+from data_access.importing.mappings import SavedMapping, save_mapping
 from data_access.models import ImportBatch, ImportStatus, Meta, MetaKey
 from data_access.periods import month_start
 from data_access.warming import warm_caches
@@ -60,6 +62,36 @@ class RowError:
         return f"{self.column}“{self.value or ''}”：{self.reason}"
 
 
+# Words of a header that holds money: a kind that imports money must not pass over such a column.
+MONEY_WORDS = (
+    "收入",
+    "支出",
+    "收益",
+    "工资",
+    "经营",
+    "补贴",
+    "补助",
+    "金额",
+    "元",
+    "费",
+    "分红",
+    "租金",
+    "养老金",
+    "低保金",
+    "救助",
+    "报销",
+    "转移性",
+    "财产性",
+    "工资性",
+)
+
+
+def looks_like_money(header: str) -> bool:
+    """Whether a header reads as an amount of money (收入, 支出, 补贴, （元） …)."""
+    folded = normalise(header)
+    return any(word in folded for word in MONEY_WORDS)
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A sheet read and converted, ready for a dry run or a commit."""
@@ -72,16 +104,53 @@ class Prepared:
     header_rows: tuple[int, ...]
     fields: tuple[str, ...]
     headers: tuple[str, ...]
-    ignored_headers: tuple[str, ...]
+    # Every column with a header, recognised, mapped, dropped or not.
+    columns: tuple[wb.HeaderColumn, ...]
     skipped: int
     records: list[Record]
     cell_errors: dict[int, list[RowError]]
     # Raw cells of every data row (in ``fields`` order), for the rejected-rows workbook.
     raw: dict[int, tuple[Any, ...]]
+    # The column mapping the header was read with (header key → field key, None = left out).
+    mapping: dict[str, str | None] = field(default_factory=dict)
+    # Where the mapping came from, for the notes ("" when none was used).
+    mapping_note: str = ""
+    # Whether the user named the header rows (else they were found).
+    header_chosen: bool = False
+    # The sheet's first rows (row number, text), for choosing another header row.
+    preview: tuple[tuple[int, str], ...] = ()
 
     @property
     def total_rows(self) -> int:
         return len(self.raw)
+
+    @property
+    def ignored_headers(self) -> tuple[str, ...]:
+        return tuple(c.text for c in self.columns if c.field is None)
+
+    @property
+    def unresolved(self) -> tuple[wb.HeaderColumn, ...]:
+        """Columns that look like money but were neither recognised nor mapped nor explicitly
+        left out, in a kind that imports money: nothing may be committed until each is mapped
+        to a field or dropped (it could be an income under a name the importer does not know,
+        and its amounts would silently be written as 0)."""
+        if not any(f.money for f in self.kind.fields):
+            return ()
+        return tuple(c for c in self.columns if c.how == "none" and looks_like_money(c.text))
+
+    def mapping_text(self) -> dict[str, str]:
+        """The mapping in use by the headers as written: header → field title or 不导入."""
+        titles = {f.key: f.title for f in self.kind.fields}
+        return {
+            c.text: titles.get(c.field, "") if c.field else "不导入"
+            for c in self.columns
+            if c.how in ("mapped", "dropped")
+        }
+
+    @property
+    def header_set(self) -> tuple[str, ...]:
+        """The header keys of every column: what a saved mapping is kept under."""
+        return tuple(sorted({c.key for c in self.columns}))
 
     def header_of(self, field: str | None) -> str | None:
         if field is None or field not in self.fields:
@@ -95,13 +164,33 @@ class Prepared:
 
     def notes(self) -> list[str]:
         """What was read, for the page and the command line."""
+        how = "（按指定）" if self.header_chosen else "（自动识别）"
         lines = [
-            f"工作表“{self.sheet}”，表头在第 {'、'.join(map(str, self.header_rows))} 行，"
+            f"工作表“{self.sheet}”，表头在第 {'、'.join(map(str, self.header_rows))} 行{how}，"
             f"数据 {self.total_rows:,} 行"
-            + (f"（另跳过合计、说明、落款行 {self.skipped} 行）" if self.skipped else "")
+            + (f"（另跳过合计、说明、落款等行 {self.skipped} 行）" if self.skipped else "")
         ]
-        if self.ignored_headers:
-            lines.append(f"未识别、不导入的列：{'、'.join(self.ignored_headers)}")
+        if self.mapping_note:
+            lines.append(self.mapping_note)
+        mapped = [c for c in self.columns if c.how == "mapped"]
+        if mapped:
+            titles = {f.key: f.title for f in self.kind.fields}
+            lines.append(
+                "按指定对应的列："
+                + "、".join(f"{c.text} → {titles.get(c.field, c.field)}" for c in mapped)
+            )
+        dropped = [c.text for c in self.columns if c.how == "dropped"]
+        if dropped:
+            lines.append(f"指定不导入的列：{'、'.join(dropped)}")
+        ignored = [c.text for c in self.columns if c.how == "none"]
+        if ignored:
+            lines.append(f"未识别、不导入的列：{'、'.join(ignored)}")
+        if self.unresolved:
+            lines.append(
+                "像金额却未识别的列："
+                + "、".join(c.text for c in self.unresolved)
+                + "——确认导入前须指定每一列对应的字段，或明确设为不导入"
+            )
         return lines
 
 
@@ -197,15 +286,17 @@ class CommitResult:
 # --- prepare ---------------------------------------------------------------------------------
 
 
-def header_spec(kind: Kind) -> wb.HeaderSpec:
+def header_spec(kind: Kind, mapping: dict[str, str | None] | None = None) -> wb.HeaderSpec:
     names: dict[str, str] = {}
-    for field in kind.fields:
-        for title in (field.title, *field.aliases):
-            names.setdefault(wb.header_key(title), field.key)
+    for column in kind.fields:
+        for title in (column.title, *column.aliases):
+            names.setdefault(wb.header_key(title), column.key)
     return wb.HeaderSpec(
         names=names,
-        titles={field.key: field.title for field in kind.fields},
-        required=frozenset(field.key for field in kind.fields if field.required),
+        titles={column.key: column.title for column in kind.fields},
+        required=frozenset(column.key for column in kind.fields if column.required),
+        mapping=dict(mapping or {}),
+        required_any=frozenset(kind.required_any),
     )
 
 
@@ -216,29 +307,47 @@ def prepare(
     kind: Kind,
     limits: ImportSettings,
     sheet: str | None = None,
+    header_rows: tuple[int, ...] | None = None,
+    mapping: dict[str, str | None] | None = None,
+    saved: Callable[[tuple[str, ...]], SavedMapping | None] | None = None,
 ) -> Prepared:
     """Check the file, read ``sheet`` (or the one sheet that fits) and convert every cell.
 
+    ``header_rows`` names the header's rows (else it is found); ``mapping`` maps header keys to
+    field keys (None: leave the column out, see data_access.importing.mappings); ``saved(header
+    keys)`` looks up the mapping confirmed before for the file's headers, which ``mapping``
+    overrides column by column.
+
     Raises ImportRefusedError for a file refused as a whole, SheetChoiceError when several
-    sheets fit and none was named.
+    sheets fit and none was named, HeaderChoiceError when the header could be in more than one
+    place and none was named.
     """
     wb.check_file(file_name, content, limits)
-    spec = header_spec(kind)
+    spec = header_spec(kind, mapping)
+    used: list[SavedMapping] = []
+
+    def remap(header_set: tuple[str, ...]) -> dict[str, str | None] | None:
+        found = saved(header_set) if saved is not None else None
+        if found is None:
+            return None
+        used.append(found)
+        return found.mapping
+
     book = wb.open_workbook(content)
     try:
         sheets = wb.worksheet_names(book)
         chosen = wb.choose_sheet(book, spec, sheet)
-        raw_sheet = wb.read_sheet(book, chosen, spec, limits)
+        raw_sheet = wb.read_sheet(book, chosen, spec, limits, header_rows, remap)
     except wb.ImportRefusedError:
         raise
     except Exception:  # a malformed sheet part: openpyxl raises what its parser raises
-        wb.logger.warning("openpyxl failed while reading a sheet", exc_info=True)
+        wb.logger.info("openpyxl failed while reading a sheet", exc_info=True)
         raise wb.ImportRefusedError(
             "工作表无法读取，文件可能已损坏。请用 Excel 打开后重新保存为 .xlsx 再导入。"
         ) from None
     finally:
         book.close()
-    fields = {field.key: field for field in kind.fields}
+    fields = {column.key: column for column in kind.fields}
     records: list[Record] = []
     cell_errors: dict[int, list[RowError]] = {}
     raw: dict[int, tuple[Any, ...]] = {}
@@ -247,14 +356,14 @@ def prepare(
         values: dict[str, Any] = {}
         errors: list[RowError] = []
         for key, header, cell in zip(raw_sheet.fields, raw_sheet.headers, cells, strict=True):
-            field = fields[key]
+            column = fields[key]
             if is_blank(cell):
                 values[key] = None
-                if field.required:
+                if column.required:
                     errors.append(RowError(number, header, "", REQUIRED_BLANK))
                 continue
             try:
-                values[key] = field.parse(cell)
+                values[key] = column.parse(cell)
             except CellError as error:
                 errors.append(RowError(number, header, display(cell), str(error)))
         if errors:
@@ -270,11 +379,15 @@ def prepare(
         header_rows=raw_sheet.header_rows,
         fields=raw_sheet.fields,
         headers=raw_sheet.headers,
-        ignored_headers=raw_sheet.ignored_headers,
+        columns=raw_sheet.columns,
         skipped=raw_sheet.skipped,
         records=records,
         cell_errors=cell_errors,
         raw=raw,
+        mapping=dict(raw_sheet.mapping),
+        mapping_note=used[0].note() if used else "",
+        header_chosen=bool(header_rows),
+        preview=raw_sheet.preview,
     )
 
 
@@ -286,8 +399,8 @@ def _plan(conn: Connection, prepared: Prepared, ctx: ImportContext) -> tuple[Pla
     errors = {row: list(found) for row, found in prepared.cell_errors.items()}
     for row, problems in plan.rejections.items():
         errors.setdefault(row, []).extend(
-            RowError(row, prepared.header_of(field), prepared.value_of(row, field), reason)
-            for field, reason in problems
+            RowError(row, prepared.header_of(key), prepared.value_of(row, key), reason)
+            for key, reason in problems
         )
     return plan, ImportReport(prepared, plan.outcomes, errors)
 
@@ -327,6 +440,8 @@ def commit(
     未导入. Returns the batch id, the report of what was written and the new data version (None
     when nothing changed).
     """
+    if prepared.unresolved:
+        raise wb.ImportRefusedError(unresolved_message(prepared))
     with engine.begin() as conn:
         lock_imports(conn)
         plan, report = _plan(conn, prepared, ctx)
@@ -375,13 +490,33 @@ def commit(
                 "不变": counts.unchanged,
                 "拒绝": counts.rejected,
                 "全有或全无": all_or_nothing,
+                **({"列对应": prepared.mapping_text()} if prepared.mapping else {}),
             },
             at=ctx.now,
         )
+        if not refused and prepared.mapping:
+            save_mapping(
+                conn=conn,
+                kind=prepared.kind,
+                header_set=prepared.header_set,
+                mapping=prepared.mapping,
+                saved_by=ctx.username,
+                at=ctx.now,
+            )
         version = None
         if not refused and counts.changed:
             version = bump_data_version(conn, at=ctx.now)
     return CommitResult(batch_id, status, report, version)
+
+
+def unresolved_message(prepared: Prepared) -> str:
+    """Why a file with money-like columns nobody mapped may not be committed, and what to do."""
+    listed = "、".join(f"“{c.text}”（{c.letter} 列）" for c in prepared.unresolved)
+    return (
+        f"{listed}看起来是金额，但不是“{prepared.kind.label}”能识别的列，没有写入。"
+        "为免收入或支出被当作 0 写入，请为每一列指定对应的字段，或明确设为不导入"
+        "（页面上在“列的对应”中选择；命令行用 --map “表头=字段” 或 --drop “表头”）。"
+    )
 
 
 def refresh_caches(engine: Engine, *, settings: Settings) -> str:

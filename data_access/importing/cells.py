@@ -36,15 +36,40 @@ _COMPACT_MONTH = re.compile(r"(\d{4})(\d{2})")
 _TRUE = frozenset({"是", "有", "y", "yes", "true", "1", "√", "✓", "✔", "对"})
 _FALSE = frozenset({"否", "无", "没有", "n", "no", "false", "0", "×", "✗", "✘", "x", "不是"})
 _LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
+_TEN_THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)万")
 
 
 class CellError(ValueError):
     """A cell's value cannot be read as what its column holds; the message says why, in Chinese."""
 
 
+class Percent(float):
+    """A number whose cell is formatted as a percentage: Excel stores 7.5% as 0.075.
+
+    It behaves as the stored fraction; ``shown`` is the number the person sees and typed (7.5).
+    """
+
+    @property
+    def shown(self) -> float:
+        return round(float(self) * 100, 10)
+
+
+def _visible(text: str) -> str:
+    """``text`` without the invisible characters copied along from web pages and chat: zero-width
+    spaces and joiners, the byte-order mark, soft hyphens (Unicode category Cf)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def normalise(text: str) -> str:
-    """Full-width letters, digits and punctuation folded to ASCII (NFKC), ends stripped."""
-    return unicodedata.normalize("NFKC", text).strip()
+    """Full-width letters, digits and punctuation folded to ASCII (NFKC; a no-break space becomes
+    a space), invisible characters removed, ends stripped."""
+    return _visible(unicodedata.normalize("NFKC", text)).strip()
+
+
+def key_text(value: Any) -> str:
+    """A value that identifies something (a code, a 文号, a name), folded so that what a person
+    reads as the same key is the same key: NFKC, no invisible characters, no white space at all."""
+    return _SPACES.sub("", normalise(display(value)))
 
 
 def is_blank(value: Any) -> bool:
@@ -52,7 +77,10 @@ def is_blank(value: Any) -> bool:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    return isinstance(value, str) and (not value.strip() or normalise(value) in NOTHING_MARKS)
+    if not isinstance(value, str):
+        return False
+    folded = normalise(value)
+    return not folded or folded in NOTHING_MARKS
 
 
 def display(value: Any) -> str:
@@ -65,6 +93,8 @@ def display(value: Any) -> str:
         return f"{value:%Y-%m-%d %H:%M:%S}"
     if isinstance(value, date):
         return f"{value:%Y-%m-%d}"
+    if isinstance(value, Percent):
+        return f"{value.shown:g}%"
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 10**EXCEL_DIGITS:
             return str(int(value))
@@ -76,16 +106,18 @@ def display(value: Any) -> str:
 
 
 def text(value: Any, *, max_length: int) -> str:
-    """Free text, stored as typed (a leading = + - @ included: it is never evaluated)."""
-    result = display(value).strip()
+    """Free text, stored as typed (a leading = + - @ included: it is never evaluated), less
+    invisible characters and surrounding white space."""
+    result = _visible(display(value)).strip()
     if len(result) > max_length:
         raise CellError(f"超过 {max_length} 个字（共 {len(result)} 个字）")
     return result
 
 
 def name(value: Any, *, max_length: int) -> str:
-    """A person's or place's name: spaces used to align names in a column are removed."""
-    result = _SPACES.sub("", display(value))
+    """A person's, unit's or place's name, folded as a key (spaces used to align names in a
+    column, full-width letters and digits, invisible characters)."""
+    result = key_text(value)
     if len(result) > max_length:
         raise CellError(f"超过 {max_length} 个字（共 {len(result)} 个字）")
     return result
@@ -94,16 +126,16 @@ def name(value: Any, *, max_length: int) -> str:
 def _digits_of_number(value: int | float, what: str) -> str:
     if isinstance(value, bool):
         raise CellError(f"{what}应为数字")
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise CellError(f"{what}不应有小数")
-        if abs(value) >= 10**EXCEL_DIGITS:
-            raise CellError(
-                f"{what}以数字格式保存，Excel 只保留 {EXCEL_DIGITS} 位有效数字，末几位已丢失；"
-                "请把该列设为“文本”格式后重新录入"
-            )
-        value = int(value)
-    return str(value)
+    if isinstance(value, float) and not value.is_integer():
+        raise CellError(f"{what}不应有小数")
+    # More than 15 digits stored as a number, as an int or a float alike: Excel kept only the
+    # first 15 and filled the rest with zeros, so the value may equal another code.
+    if abs(value) >= 10**EXCEL_DIGITS:
+        raise CellError(
+            f"{what}以数字格式保存，Excel 只保留 {EXCEL_DIGITS} 位有效数字，末几位已丢失"
+            "（可能与别的编码相同）；请把该列设为“文本”格式后重新录入"
+        )
+    return str(int(value))
 
 
 def code(value: Any, *, max_length: int, digits_only: bool = True) -> str:
@@ -111,7 +143,7 @@ def code(value: Any, *, max_length: int, digits_only: bool = True) -> str:
     if isinstance(value, int | float):
         result = _digits_of_number(value, "编码")
     else:
-        result = _SPACES.sub("", normalise(display(value))).upper()
+        result = key_text(value).upper()
     pattern = r"\d+" if digits_only else r"[0-9A-Z][0-9A-Z_\-]*"
     if not re.fullmatch(pattern, result):
         wanted = "只能由数字组成" if digits_only else "只能由字母、数字和短横线组成"
@@ -134,7 +166,7 @@ def phone(value: Any) -> str:
     if isinstance(value, int | float):
         result = _digits_of_number(value, "电话号码")
     else:
-        result = _SPACES.sub("", normalise(display(value)))
+        result = key_text(value)
     digits = result.replace("-", "")
     if not digits.isdigit():
         raise CellError("电话号码只能由数字和短横线组成")
@@ -157,14 +189,15 @@ def id_check_ok(number: str) -> bool:
 def id_number(value: Any) -> str:
     """An 18-character 身份证号 (upper-case X), with a valid birth date and check character."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if isinstance(value, float):
+        # An 18-digit number cannot be stored in Excel: a number here has lost its last digits
+        # (however it reads), and a shorter one is not a 身份证号 at all.
+        if abs(value) >= 10**EXCEL_DIGITS:
             raise CellError(
                 "身份证号以数字格式保存，Excel 只保留 15 位有效数字，末三位已丢失；"
                 "请把该列设为“文本”格式后重新录入"
             )
-        result = str(value)
-    else:
-        result = _SPACES.sub("", normalise(display(value))).upper()
+        raise CellError(f"身份证号应为 18 位，实为 {len(display(value))} 位")
+    result = key_text(value).upper()
     if len(result) != 18:
         raise CellError(f"身份证号应为 18 位，实为 {len(result)} 位")
     if not (result[:17].isdigit() and (result[17].isdigit() or result[17] == "X")):
@@ -188,6 +221,15 @@ def _number_text(value: Any) -> str:
     return result
 
 
+def _not_a_number(value: Any) -> CellError:
+    spelled = _number_text(value)
+    if match := _TEN_THOUSANDS.fullmatch(spelled):
+        # A guess at what "1.2万" means would be a guess: say how to write it instead.
+        hint = f"{float(match.group(1)) * 10_000:,.0f}".replace(",", "")
+        return CellError(f"应为数字（“{display(value).strip()}”请写作 {hint}）")
+    return CellError("应为数字")
+
+
 def number(value: Any, *, minimum: float | None = None, maximum: float | None = None) -> float:
     """A number, written as a number or as text (thousands separators, full-width digits)."""
     if isinstance(value, bool):
@@ -198,7 +240,7 @@ def number(value: Any, *, minimum: float | None = None, maximum: float | None = 
         try:
             result = float(_number_text(value))
         except ValueError:
-            raise CellError("应为数字") from None
+            raise _not_a_number(value) from None
     if not math.isfinite(result):
         raise CellError("应为数字")
     if minimum is not None and result < minimum:
@@ -206,6 +248,23 @@ def number(value: Any, *, minimum: float | None = None, maximum: float | None = 
     if maximum is not None and result > maximum:
         raise CellError(f"不能大于 {maximum:,.0f}")
     return result
+
+
+class WrittenAsPercent(float):
+    """A number in percent that the sheet wrote as a percentage (a percent-formatted cell or
+    text ending in %), so a column meant for yuan can tell it was given a rate."""
+
+
+def percentage(value: Any, *, minimum: float | None = None, maximum: float | None = None) -> float:
+    """A number in percent as the person reads it: 7.5 for a cell showing 7.5% (stored 0.075
+    with a percentage format) and for the text "7.5%" (both WrittenAsPercent), and for 7.5 typed
+    plainly."""
+    if isinstance(value, Percent):
+        return WrittenAsPercent(number(value.shown, minimum=minimum, maximum=maximum))
+    if isinstance(value, str) and normalise(value).endswith("%"):
+        spelled = normalise(value)[:-1]
+        return WrittenAsPercent(number(spelled, minimum=minimum, maximum=maximum))
+    return number(value, minimum=minimum, maximum=maximum)
 
 
 def integer(value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:

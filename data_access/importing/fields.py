@@ -21,6 +21,12 @@ def text(key: str, title: str, *, max_length: int, **options) -> Field:
     return Field(key, title, partial(cells.text, max_length=max_length), **options)
 
 
+def key_text(key: str, title: str, *, max_length: int, **options) -> Field:
+    """Text that identifies a row (a 文号): folded like a code so a trailing or invisible space,
+    full-width digits or a no-break space never make a second row."""
+    return Field(key, title, partial(cells.name, max_length=max_length), **options)
+
+
 def name(key: str, title: str, *, max_length: int = 20, **options) -> Field:
     return Field(key, title, partial(cells.name, max_length=max_length), **options)
 
@@ -39,11 +45,17 @@ def codes(key: str, title: str, *, max_length: int, **options) -> Field:
 def amount(key: str, title: str, *, cost: bool = False, **options) -> Field:
     """Yuan; income may not be negative, a cost column may (a correction of an earlier month)."""
     parse = partial(cells.number, minimum=None if cost else 0, maximum=MAX_AMOUNT)
-    return Field(key, title, parse, **options)
+    return Field(key, title, parse, money=True, **options)
 
 
 def number(key: str, title: str, *, minimum: float, maximum: float, **options) -> Field:
     return Field(key, title, partial(cells.number, minimum=minimum, maximum=maximum), **options)
+
+
+def percentage(key: str, title: str, *, minimum: float, maximum: float, **options) -> Field:
+    """A number that may be written as a percentage (a 7.5% cell reads 7.5)."""
+    parse = partial(cells.percentage, minimum=minimum, maximum=maximum)
+    return Field(key, title, parse, **options)
 
 
 def integer(key: str, title: str, *, minimum: int, maximum: int, **options) -> Field:

@@ -34,6 +34,17 @@ INCOME_COLUMNS = {
     "transfer": "转移性收入",
 }
 COST_COLUMNS = {"production_cost": "生产经营性支出", "expenditure": "生活消费支出"}
+# Other names of the same amounts in real ledgers: the national system's 生产经营性收入, the
+# statistics office's 家庭经营性收入/支出. Sub-items (务工收入, 种植业收入 …) are not aliases: each
+# is only a part of its source.
+AMOUNT_ALIASES = {
+    "wage": ("工资性收入", "工资收入"),
+    "business": ("生产经营性收入", "家庭经营性收入", "家庭经营收入", "经营收入"),
+    "property": ("财产收入", "财产净收入"),
+    "transfer": ("转移收入", "转移净收入"),
+    "production_cost": ("家庭经营性支出", "生产性支出", "经营性支出", "生产经营支出"),
+    "expenditure": ("生活支出", "消费支出", "生活性支出"),
+}
 VISITING_ROLES = (
     CadreRole.HELPER.value,
     CadreRole.FIRST_SECRETARY.value,
@@ -51,6 +62,8 @@ class Registers(Kind):
     label = "收支登记"
     natural_key = "户编号 + 月份"
     summary = "每户每月的收入与支出（收支登记），写入收支登记表"
+    # A register sheet without any amount would write months of zeros.
+    required_any = (*INCOME_COLUMNS, *COST_COLUMNS)
     fields = (
         HOUSEHOLD_CODE,
         f.name(
@@ -68,7 +81,12 @@ class Registers(Kind):
             aliases=("登记月份", "所属月份", "收支月份"),
         ),
         *(
-            f.amount(key, f"{title}（元）", note="元，不能为负数，空白按 0 计")
+            f.amount(
+                key,
+                f"{title}（元）",
+                note="元，不能为负数，空白按 0 计",
+                aliases=AMOUNT_ALIASES[key],
+            )
             for key, title in INCOME_COLUMNS.items()
         ),
         *(
@@ -77,6 +95,7 @@ class Registers(Kind):
                 f"{title}（元）",
                 cost=True,
                 note="元，空白按 0 计；冲减前期多记的支出时可为负数",
+                aliases=AMOUNT_ALIASES[key],
             )
             for key, title in COST_COLUMNS.items()
         ),

@@ -19,6 +19,7 @@ from data_access.importing.base import (
     RowRejectedError,
     keyed_plan,
 )
+from data_access.importing.cells import WrittenAsPercent
 from data_access.models import (
     Benchmark,
     BenchmarkIndicator,
@@ -312,7 +313,7 @@ class Circulars(Kind):
     natural_key = "文号 + 对象类型 + 通报对象"
     summary = "红榜、黑榜通报（计入红黑榜加减分和约谈提示）"
     fields = (
-        f.text(
+        f.key_text(
             "doc_no",
             "文号",
             max_length=40,
@@ -630,13 +631,13 @@ class Benchmarks(Kind):
             aliases=("指标名称",),
             width=28,
         ),
-        f.number(
+        f.percentage(
             "value",
             "数值",
             minimum=-100.0,
             maximum=1_000_000.0,
             required=True,
-            note="必填；收入填元，增速填百分数（7.5 表示 7.5%）",
+            note="必填；收入填元，增速填百分数（7.5 或 7.5% 都表示 7.5%）",
             aliases=("值", "指标值"),
         ),
         f.text("source", "来源", max_length=60, note="选填；如 县统计局", width=16),
@@ -650,6 +651,10 @@ class Benchmarks(Kind):
             if values["year"] > ctx.today.year:
                 raise RowRejectedError(f"年度 {values['year']} 晚于今年", "year")
             low, high = BENCHMARK_RANGES.get(values["indicator"], GROWTH_RANGE)
+            if values["indicator"] in BENCHMARK_RANGES and isinstance(
+                values["value"], WrittenAsPercent
+            ):
+                raise RowRejectedError(f"{values['indicator']}以元为单位，不应是百分数", "value")
             if not low <= values["value"] <= high:
                 raise RowRejectedError(
                     f"{values['indicator']}应在 {low:g} 到 {high:g} 之间", "value"
@@ -657,7 +662,7 @@ class Benchmarks(Kind):
             row = {
                 "year": values["year"],
                 "indicator": values["indicator"],
-                "value": values["value"],
+                "value": float(values["value"]),
             }
             if record.get("source"):
                 row["source"] = record.values["source"]

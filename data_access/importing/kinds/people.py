@@ -370,7 +370,15 @@ def _with_units(
         name, kind = row.columns["unit"], row.unit_kind
         if name and name not in unit_ids:
             if kind is None:
-                plan.reject(row.record.row, "帮扶单位不存在；新建单位须填写单位类型", "unit_kind")
+                if name in first_kind:
+                    # Created by an earlier row of this file, which gave its 单位类型.
+                    kept.append(row)
+                    continue
+                plan.reject(
+                    row.record.row,
+                    "帮扶单位不存在；新建单位须在它第一次出现的行填写单位类型",
+                    "unit_kind",
+                )
                 continue
             chosen = first_kind.setdefault(name, (kind, row.record.row))
             if chosen[0] != kind:
