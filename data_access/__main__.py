@@ -21,7 +21,12 @@ from data_access.auth import (
     ensure_demo_users,
     reset_password,
 )
-from data_access.boundaries import BoundaryError, import_boundary_file
+from data_access.boundaries import (
+    SOURCES,
+    BoundaryError,
+    BoundaryOptions,
+    import_boundary_file,
+)
 from data_access.db import init_db, is_empty, make_engine
 from data_access.importing import cli as import_cli
 from data_access.importing.cli import CLI_USER
@@ -77,11 +82,36 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("username")
     reset.add_argument("--password", default=None, help="新密码；不给则交互输入")
     boundaries = commands.add_parser(
-        "import-boundaries", help="从 GeoJSON 文件导入乡镇（及村）边界，替换现有边界"
+        "import-boundaries",
+        help="从 GeoJSON 文件导入乡镇（及村）边界（默认只试导入，加 --commit 才写入）",
     )
     boundaries.add_argument(
-        "file", type=Path, help="WGS84 经纬度的 GeoJSON FeatureCollection，要素属性 name 为地名"
+        "file",
+        type=Path,
+        help="GeoJSON FeatureCollection（WGS84 经纬度，或用 --from gcj02 指明为 GCJ-02）",
     )
+    boundaries.add_argument(
+        "--name-property",
+        default=None,
+        metavar="属性",
+        help="按这个属性中的乡镇名称匹配"
+        "（不给则在 Name、NAME、name、名称、街道名称、乡镇名称中识别）",
+    )
+    boundaries.add_argument(
+        "--code-property",
+        default=None,
+        metavar="属性",
+        help="按这个属性中的 9 位或 12 位代码匹配（不给则在 code、adcode、CODE、ADCODE 中识别）",
+    )
+    boundaries.add_argument(
+        "--from",
+        dest="source",
+        choices=SOURCES,
+        default="wgs84",
+        help="文件的坐标系：wgs84（默认）或 gcj02（高德、腾讯等网络地图，导入时换算为 WGS84）",
+    )
+    boundaries.add_argument("--commit", action="store_true", help="写入数据库（否则只试导入）")
+    boundaries.add_argument("--user", default=CLI_USER, help="记入审计日志的用户名")
     import_cli.add_parsers(commands)
     return parser
 
@@ -98,15 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"数据库结构版本：{init_db(engine)}")
         return 0
     if args.command == "import-boundaries":
-        try:
-            report = import_boundary_file(
-                engine, args.file, username=CLI_USER, now=settings.clock.now()
-            )
-        except BoundaryError as error:
-            print(error, file=sys.stderr)
-            return 1
-        print("\n".join(report.lines()))
-        return 0
+        return run_import_boundaries(args, engine, settings)
     if args.command == "import":
         return import_cli.run_import(args, settings, engine)
     if args.command == "import-template":
@@ -137,6 +159,33 @@ def main(argv: list[str] | None = None) -> int:
     print(summary.report())
     print(warm_caches(engine, settings=settings, last_month=month_start(as_of)))
     return print_demo_users(engine, settings)
+
+
+def run_import_boundaries(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
+    """Dry run (or, with --commit, import) a boundary file; 0 done, 1 refused."""
+    options = BoundaryOptions(
+        name_property=args.name_property, code_property=args.code_property, source=args.source
+    )
+    try:
+        report = import_boundary_file(
+            engine,
+            args.file,
+            username=args.user,
+            now=settings.clock.now(),
+            options=options,
+            commit=args.commit,
+        )
+    except BoundaryError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    if not args.commit:
+        # Before dry runs came to this command it wrote at once: say so to whoever scripted it.
+        print(
+            "以上为试导入，数据库未改动。核对无误后加 --commit 写入"
+            "（本命令已不再不经试导入直接写入）。"
+        )
+    return 0
 
 
 def print_demo_users(engine: Engine, settings: Settings) -> int:

@@ -9,6 +9,7 @@ it fetch a CARTO basemap from basemaps.cartocdn.com (streamlit 1.67, DeckGlJsonC
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -200,15 +201,74 @@ def label_characters(names: pd.Series) -> str:
     return "".join(sorted(set("".join(names))))
 
 
+def _area(geometry: dict | None) -> float:
+    """Planar area in square degrees (outer rings less holes): enough to rank one county's
+    townships by size."""
+
+    def ring_area(ring: list) -> float:
+        return abs(sum(a[0] * b[1] - b[0] * a[1] for a, b in itertools.pairwise(ring)) / 2)
+
+    return sum(
+        ring_area(polygon[0]) - sum(ring_area(hole) for hole in polygon[1:])
+        for polygon in _polygons(geometry)
+        if polygon
+    )
+
+
 def township_labels(townships: pd.DataFrame) -> pd.DataFrame:
+    """One label per township with a label point: name, position and the township's area."""
     labelled = townships.dropna(subset=["center_lon", "center_lat"])
     return pd.DataFrame(
         {
             "township": labelled["township"],
             "lon": labelled["center_lon"].astype(float),
             "lat": labelled["center_lat"].astype(float),
+            "area": [_area(geometry) for geometry in labelled["boundary"]],
         }
     )
+
+
+# Clear space kept around each label, as a share of the label size: the white outline and a
+# gap that keeps two labels from reading as one name.
+LABEL_MARGIN = 0.2
+
+
+def _screen_point(lon: float, lat: float, zoom: float) -> tuple[float, float]:
+    """Web Mercator pixel coordinates at ``zoom`` (deck.gl: 512 px for the world at zoom 0)."""
+    size = 512 * 2**zoom
+    x = (lon + 180) / 360 * size
+    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * size
+    return x, y
+
+
+def uncluttered_labels(labels: pd.DataFrame, *, zoom: float, label_size: float) -> pd.DataFrame:
+    """The ``township_labels`` rows to draw at ``zoom`` so that no two overlap.
+
+    Each label's screen box is estimated around its point (the TextLayer centres the text):
+    characters × ``label_size`` pixels wide (Chinese glyphs are about one em wide) by
+    ``label_size`` high, plus ``LABEL_MARGIN``. Larger townships are placed first; a label whose
+    box meets one already placed is hidden, not shrunk: a smaller label would be unreadable on
+    the meeting wall, and the hidden township keeps its outline (and, on /visits, its name in its
+    villages' tooltips). Rows keep their order."""
+    margin = label_size * LABEL_MARGIN
+    placed: list[tuple[float, float, float, float]] = []
+    kept: list[int] = []
+    ranked = labels.assign(position=range(len(labels))).sort_values(
+        ["area", "township"], ascending=[False, True]
+    )
+    for row in ranked.itertuples():
+        x, y = _screen_point(row.lon, row.lat, zoom)
+        half_width = len(row.township) * label_size / 2 + margin
+        half_height = label_size / 2 + margin
+        box = (x - half_width, y - half_height, x + half_width, y + half_height)
+        if any(
+            box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]
+            for other in placed
+        ):
+            continue
+        placed.append(box)
+        kept.append(row.position)
+    return labels.iloc[sorted(kept)]
 
 
 def coverage_deck(
@@ -234,7 +294,9 @@ def coverage_deck(
         return size * pixel_scale
 
     points = village_points(villages)
-    labels = township_labels(townships)
+    view = fitted_view(county_bounds(townships, villages), width=width, height=height)
+    every_label = township_labels(townships)
+    labels = uncluttered_labels(every_label, zoom=view.zoom, label_size=label_size)
     layers = [
         pdk.Layer(
             "PolygonLayer",
@@ -277,7 +339,7 @@ def coverage_deck(
             # characters (a string is read as its set of characters).
             font_family=String(FONT_FAMILY),
             font_weight=600,
-            character_set=String(label_characters(labels["township"])),
+            character_set=String(label_characters(every_label["township"])),
             outline_width=4,
             outline_color=[255, 255, 255, 230],
             font_settings={"sdf": True},
@@ -303,9 +365,7 @@ def coverage_deck(
         )
     return pdk.Deck(
         layers=layers,
-        initial_view_state=fitted_view(
-            county_bounds(townships, villages), width=width, height=height
-        ),
+        initial_view_state=view,
         map_provider=None,
         tooltip=TOOLTIP,
     )
