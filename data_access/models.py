@@ -255,6 +255,31 @@ class Household(Base):
     public_job: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class HouseholdMember(Base):
+    """One person of a household, as the national 防返贫监测信息系统 lists them (人编号). Names and
+    ID numbers are kept masked: the household head's are on the household, for the views that
+    may show them; a member's are needed by no view."""
+
+    __tablename__ = "household_members"
+    __table_args__ = (Index("ix_household_members_household", "household_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    # 人编号 from the national system: the natural key.
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    # 与户主关系: 户主, 配偶, 之子 …
+    relation: Mapped[str] = mapped_column(String(20))
+    name_masked: Mapped[str] = mapped_column(String(20))
+    id_masked: Mapped[str | None] = mapped_column(String(20))
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    # 在校生状况, 健康状况, 劳动技能 as the system words them.
+    school: Mapped[str | None] = mapped_column(String(40))
+    health: Mapped[str | None] = mapped_column(String(40))
+    labour: Mapped[str | None] = mapped_column(String(40))
+    # 务工时间（月）: months worked away from home in the year.
+    months_worked: Mapped[int | None] = mapped_column(Integer)
+
+
 class Assignment(Base):
     """帮扶干部 ↔ household (联系户), with the period it holds."""
 

@@ -72,7 +72,9 @@ def workbook_bytes(
 
 
 def context(*, username: str = "tester", scope=None, file_name: str = "test.xlsx"):
-    return ImportContext(now=NOW, username=username, scope=scope, file_name=file_name)
+    return ImportContext(
+        now=NOW, username=username, scope=scope, file_name=file_name, county="云岭县"
+    )
 
 
 def prepared(

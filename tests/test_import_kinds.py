@@ -343,11 +343,31 @@ def benchmarks_rows(engine: Engine) -> tuple[list[dict], dict[str, int]]:
     return rows, {"inserted": 2, "unchanged": 1}
 
 
+def national_rows(engine: Engine) -> tuple[list[dict], dict[str, int]]:
+    township, village = one(
+        engine,
+        select(Township.name, Village.name)
+        .join(Village, Village.township_id == Township.id)
+        .order_by(Village.id)
+        .limit(1),
+    )
+    household = {"乡(镇)": township, "行政村": village, "户编号": "4527319990000077",
+                 "户类型": "脱贫户", "脱贫年度": 2019}  # fmt: skip
+    rows = [
+        {**household, "人编号": "452731999000007701", "与户主关系": "户主", "姓名": "蓝国栋",
+         "证件号码": new_id_number("45273119790304")},
+        {**household, "人编号": "452731999000007702", "与户主关系": "配偶", "姓名": "韦秀英",
+         "证件号码": new_id_number("45273119810812")},
+    ]  # fmt: skip
+    return rows, {"inserted": 2}
+
+
 # The tables each kind writes.
 WRITES = {
     "places": ("townships", "villages"),
     "cadres": ("assisting_units", "cadres", "assignments", "unit_villages"),
     "households": ("households",),
+    "national": ("households", "household_members"),
     "registers": ("income_registers",),
     "visits": ("visits",),
     "rectification": ("rectification_items", "rectification_status_changes"),
@@ -360,6 +380,7 @@ SAMPLES = {
     "places": places_rows,
     "cadres": cadres_rows,
     "households": households_rows,
+    "national": national_rows,
     "registers": registers_rows,
     "visits": visits_rows,
     "rectification": rectification_rows,

@@ -86,6 +86,7 @@ def _context(view: ViewContext, file_name: str) -> ImportContext:
         username=view.access.username,
         scope=scope,
         file_name=file_name,
+        county=view.settings.county.name,
     )
 
 

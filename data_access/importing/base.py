@@ -99,6 +99,11 @@ class ImportContext:
     # Townships the importing user may write; None for the whole county (command line).
     scope: Scope | None
     file_name: str
+    # The county the database holds ([county] name): a national export row of another county is
+    # refused. Empty: not checked.
+    county: str = ""
+    # The text above the sheet's header (its title: a published list names its source there).
+    title: str = ""
 
     def may_write(self, township_id: int | None) -> bool:
         if self.scope is None:
@@ -254,6 +259,12 @@ class Kind(ABC):
     summary: str = ""
     # The sheet must have at least one of these columns (a register without any amount).
     required_any: tuple[str, ...] = ()
+    # Field sets of which the sheet must hold one, whole, to name what a row is about (a
+    # household by 户编号, or by village and head); empty: the required fields suffice.
+    identities: tuple[tuple[str, ...], ...] = ()
+    # Fields a blank form prints before anyone fills it in (a 月收入登记表's months): a form row
+    # holding nothing else is not a row.
+    preprinted: tuple[str, ...] = ()
 
     @abstractmethod
     def plan(self, conn: Connection, records: list[Record], ctx: ImportContext) -> Plan:

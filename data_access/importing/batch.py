@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,8 @@ from data_access.db import bump_data_version
 from data_access.importing import workbook as wb
 from data_access.importing.base import Action, ImportContext, Kind, Outcome, Plan, Record
 from data_access.importing.cells import CellError, display, is_blank, normalise
+from data_access.importing.cells import month as cells_month
+from data_access.importing.forms import read_forms
 from data_access.importing.mappings import SavedMapping, save_mapping
 from data_access.models import ImportBatch, ImportStatus, Meta, MetaKey
 from data_access.periods import month_start
@@ -39,6 +41,7 @@ IMPORT_LOCK_KEY = 7_301_020
 REQUIRED_BLANK = "必填项为空"
 REASON_COLUMN = "错误原因"
 ROW_COLUMN = "行号"
+SHEET_COLUMN = "工作表"
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ class RowError:
     value: str | None
     reason: str
 
-    def message(self, sheet: str) -> str:
-        where = f"工作表“{sheet}”第 {self.row} 行"
+    def message(self, sheet: str, row: int | None = None) -> str:
+        where = f"工作表“{sheet}”第 {self.row if row is None else row} 行"
         if self.column is None:
             return f"{where}：{self.reason}"
         return f"{where}，列“{self.column}”，值“{self.value or ''}”：{self.reason}"
@@ -119,6 +122,22 @@ class Prepared:
     header_chosen: bool = False
     # The sheet's first rows (row number, text), for choosing another header row.
     preview: tuple[tuple[int, str], ...] = ()
+    # A workbook of forms: each record's sheet and Excel row (records are numbered 1, 2, …);
+    # None: one sheet, records keyed by their Excel row.
+    locations: dict[int, tuple[str, int]] | None = None
+
+    @property
+    def title(self) -> str:
+        """The text above the header (a title such as 2025年度省级考核评估反馈问题整改清单)."""
+        if not self.header_rows:
+            return ""
+        return " ".join(text for number, text in self.preview if number < self.header_rows[0])
+
+    def where(self, row: int) -> tuple[str, int]:
+        """The sheet and Excel row of record ``row``."""
+        if self.locations is None:
+            return self.sheet, row
+        return self.locations[row]
 
     @property
     def total_rows(self) -> int:
@@ -165,11 +184,18 @@ class Prepared:
     def notes(self) -> list[str]:
         """What was read, for the page and the command line."""
         how = "（按指定）" if self.header_chosen else "（自动识别）"
-        lines = [
-            f"工作表“{self.sheet}”，表头在第 {'、'.join(map(str, self.header_rows))} 行{how}，"
-            f"数据 {self.total_rows:,} 行"
-            + (f"（另跳过合计、说明、落款等行 {self.skipped} 行）" if self.skipped else "")
-        ]
+        skipped = f"（另跳过合计、说明、落款等行 {self.skipped} 行）" if self.skipped else ""
+        if self.locations is not None:
+            sheets = sorted({sheet for sheet, _ in self.locations.values()})
+            lines = [
+                f"按“每个工作表一份登记表”读取了 {len(sheets)} 个工作表，"
+                f"共 {self.total_rows:,} 行{skipped}；表头区的户主、户编号等用于该表的每一行"
+            ]
+        else:
+            lines = [
+                f"工作表“{self.sheet}”，表头在第 {'、'.join(map(str, self.header_rows))} 行{how}，"
+                f"数据 {self.total_rows:,} 行{skipped}"
+            ]
         if self.mapping_note:
             lines.append(self.mapping_note)
         mapped = [c for c in self.columns if c.how == "mapped"]
@@ -230,19 +256,34 @@ class ImportReport:
 
     def error_messages(self, limit: int | None = None) -> list[str]:
         messages = [
-            error.message(self.prepared.sheet)
+            error.message(*self.prepared.where(row))
             for row in sorted(self.errors)
             for error in self.errors[row]
         ]
         return messages if limit is None else messages[:limit]
 
+    def _located(self, row: int) -> dict[str, Any]:
+        """行号 (and, for a workbook of forms, 工作表) of record ``row``."""
+        sheet, number = self.prepared.where(row)
+        if self.prepared.locations is None:
+            return {ROW_COLUMN: number}
+        return {SHEET_COLUMN: sheet, ROW_COLUMN: number}
+
+    def _where_columns(self) -> list[str]:
+        return [ROW_COLUMN] if self.prepared.locations is None else [SHEET_COLUMN, ROW_COLUMN]
+
     def error_table(self, limit: int | None = None) -> pd.DataFrame:
         rows = [
-            {"行号": e.row, "列": e.column or "（整行）", "值": e.value or "", "原因": e.reason}
+            {
+                **self._located(row),
+                "列": e.column or "（整行）",
+                "值": e.value or "",
+                "原因": e.reason,
+            }
             for row in sorted(self.errors)
             for e in self.errors[row]
         ]
-        frame = pd.DataFrame(rows, columns=["行号", "列", "值", "原因"])
+        frame = pd.DataFrame(rows, columns=[*self._where_columns(), "列", "值", "原因"])
         return frame if limit is None else frame.head(limit)
 
     def preview(self, limit: int | None = None) -> pd.DataFrame:
@@ -252,10 +293,15 @@ class ImportReport:
             outcomes = outcomes[:limit]
         return pd.DataFrame(
             [
-                {"行号": o.row, "操作": o.action.value, "标识": o.key, "变更": "；".join(o.changes)}
+                {
+                    **self._located(o.row),
+                    "操作": o.action.value,
+                    "标识": o.key,
+                    "变更": "；".join(o.changes),
+                }
                 for o in outcomes
             ],
-            columns=["行号", "操作", "标识", "变更"],
+            columns=[*self._where_columns(), "操作", "标识", "变更"],
         )
 
     def rejected_rows(self, limit: int | None = None) -> list[dict[str, Any]]:
@@ -267,7 +313,7 @@ class ImportReport:
             cells = prepared.raw[number]
             rows.append(
                 {
-                    ROW_COLUMN: number,
+                    **self._located(number),
                     **{h: display(v) for h, v in zip(prepared.headers, cells, strict=True)},
                     REASON_COLUMN: "；".join(e.short() for e in self.errors[number]),
                 }
@@ -297,6 +343,7 @@ def header_spec(kind: Kind, mapping: dict[str, str | None] | None = None) -> wb.
         required=frozenset(column.key for column in kind.fields if column.required),
         mapping=dict(mapping or {}),
         required_any=frozenset(kind.required_any),
+        identities=tuple(frozenset(ids) for ids in kind.identities),
     )
 
 
@@ -334,10 +381,21 @@ def prepare(
         return found.mapping
 
     book = wb.open_workbook(content)
+    forms = None
     try:
         sheets = wb.worksheet_names(book)
-        chosen = wb.choose_sheet(book, spec, sheet)
-        raw_sheet = wb.read_sheet(book, chosen, spec, limits, header_rows, remap)
+        if sheet is None and header_rows is None:
+            forms = read_forms(
+                book,
+                spec,
+                preprinted=frozenset(kind.preprinted),
+                month_fields=frozenset(f.key for f in kind.fields if f.parse is cells_month),
+                titles=dict(spec.titles),
+                parsers={f.key: f.parse for f in kind.fields},
+            )
+        if forms is None:
+            chosen = wb.choose_sheet(book, spec, sheet)
+            raw_sheet = wb.read_sheet(book, chosen, spec, limits, header_rows, remap)
     except wb.ImportRefusedError:
         raise
     except Exception:  # a malformed sheet part: openpyxl raises what its parser raises
@@ -347,6 +405,21 @@ def prepare(
         ) from None
     finally:
         book.close()
+    if forms is not None:
+        if len(forms.rows) > limits.max_rows:
+            raise wb.ImportRefusedError(
+                f"工作簿的数据超过 {limits.max_rows:,} 行上限，已拒绝导入。请拆分成几个文件。"
+            )
+        raw_sheet = wb.RawSheet(
+            name=f"{len(forms.sheets)} 个工作表（每个工作表一份登记表）",
+            header_rows=(),
+            fields=forms.fields,
+            headers=forms.headers,
+            columns=forms.columns,
+            rows=forms.rows,
+            skipped=forms.skipped,
+            mapping=forms.mapping,
+        )
     fields = {column.key: column for column in kind.fields}
     records: list[Record] = []
     cell_errors: dict[int, list[RowError]] = {}
@@ -374,7 +447,7 @@ def prepare(
         kind=kind,
         file_name=file_name,
         sha256=hashlib.sha256(content).hexdigest(),
-        sheet=chosen,
+        sheet=raw_sheet.name,
         sheets=sheets,
         header_rows=raw_sheet.header_rows,
         fields=raw_sheet.fields,
@@ -388,6 +461,7 @@ def prepare(
         mapping_note=used[0].note() if used else "",
         header_chosen=bool(header_rows),
         preview=raw_sheet.preview,
+        locations=forms.locations if forms is not None else None,
     )
 
 
@@ -395,6 +469,8 @@ def prepare(
 
 
 def _plan(conn: Connection, prepared: Prepared, ctx: ImportContext) -> tuple[Plan, ImportReport]:
+    if prepared.title and not ctx.title:
+        ctx = replace(ctx, title=prepared.title)
     plan = prepared.kind.plan(conn, prepared.records, ctx)
     errors = {row: list(found) for row, found in prepared.cell_errors.items()}
     for row, problems in plan.rejections.items():

@@ -37,6 +37,7 @@ _TRUE = frozenset({"是", "有", "y", "yes", "true", "1", "√", "✓", "✔", "
 _FALSE = frozenset({"否", "无", "没有", "n", "no", "false", "0", "×", "✗", "✘", "x", "不是"})
 _LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
 _TEN_THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)万")
+_COUNT_UNIT = re.compile(r"(?<=\d)\s*[人口户个]$")
 
 
 class CellError(ValueError):
@@ -54,10 +55,18 @@ class Percent(float):
         return round(float(self) * 100, 10)
 
 
+# Every format character (Unicode category Cf) of the Basic Multilingual Plane, as one class.
+_INVISIBLE = re.compile(
+    "["
+    + "".join(re.escape(chr(c)) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf")
+    + "]"
+)
+
+
 def _visible(text: str) -> str:
     """``text`` without the invisible characters copied along from web pages and chat: zero-width
     spaces and joiners, the byte-order mark, soft hyphens (Unicode category Cf)."""
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return _INVISIBLE.sub("", text)
 
 
 def normalise(text: str) -> str:
@@ -268,6 +277,9 @@ def percentage(value: Any, *, minimum: float | None = None, maximum: float | Non
 
 
 def integer(value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """A whole number; a count written with its unit (4人, 3户) is read as the count."""
+    if isinstance(value, str):
+        value = _COUNT_UNIT.sub("", normalise(value))
     result = number(value, minimum=minimum, maximum=maximum)
     if not result.is_integer():
         raise CellError("应为整数")
@@ -340,7 +352,12 @@ def day(value: Any) -> date:
 
 
 def month(value: Any) -> date:
-    """The first day of a month: a date, 2022-07, 2022/7, 2022年7月, 202207 or a full date."""
+    """The first day of a month: a date, 2022-07, 2022/7, 2022年7月, 202207 (as text or, as the
+    national system exports it, as a number) or a full date."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 190001 <= value <= 999912:
+        if not float(value).is_integer():
+            raise CellError("不是有效的月份（示例：202207）")
+        value = str(int(value))
     if isinstance(value, str):
         spelled = normalise(value)
         match = _MONTH.fullmatch(spelled) or _COMPACT_MONTH.fullmatch(spelled)

@@ -159,7 +159,9 @@ def run_import(args: argparse.Namespace, settings: Settings, engine: Engine) -> 
                 now=now,
             )
         return 2
-    ctx = ImportContext(now=now, username=args.user, scope=None, file_name=name)
+    ctx = ImportContext(
+        now=now, username=args.user, scope=None, file_name=name, county=settings.county.name
+    )
     print(f"文件：{name}（SHA-256 {prepared.sha256}）· 台账类别：{kind.label}")
     print("\n".join(prepared.notes()))
     print(column_lines(prepared))

@@ -84,6 +84,7 @@ class HouseholdRef:
     village_id: int
     township_id: int
     head_name: str
+    members: int = 0
 
 
 def households(conn: Connection, codes: Iterable[str]) -> dict[str, HouseholdRef]:
@@ -97,10 +98,56 @@ def households(conn: Connection, codes: Iterable[str]) -> dict[str, HouseholdRef
             Household.village_id,
             Household.township_id,
             Household.head_name,
+            Household.members,
         ).where(Household.code.in_(wanted[start : start + CHUNK]))
         for code, *rest in conn.execute(query):
             found[code] = HouseholdRef(*rest)
     return found
+
+
+class HouseholdsByName:
+    """Households found by village and head name, for forms that carry no 户编号: a name that
+    two households of the village share is refused, not guessed."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.places = Places(conn)
+        self.by_name: dict[tuple[int, str], list[HouseholdRef]] = {}
+        query = select(
+            Household.village_id,
+            Household.head_name,
+            Household.id,
+            Household.village_id,
+            Household.township_id,
+            Household.head_name,
+            Household.members,
+        )
+        for village_id, head, *rest in conn.execute(query):
+            self.by_name.setdefault((village_id, head), []).append(HouseholdRef(*rest))
+
+    def household(
+        self, *, village: str | None, head_name: str | None, township: str | None
+    ) -> HouseholdRef:
+        if not village or not head_name:
+            raise RowRejectedError("没有户编号时须有村和户主姓名", "household_code")
+        township_id = self.places.township(township, "township") if township else None
+        if township_id is None and village not in self.places.village_by_code:
+            towns = {
+                t for (t, name), refs_ in self.places.village_by_name.items() if name == village
+            }
+            if len(towns) > 1:
+                raise RowRejectedError("有多个乡镇有同名的村，请填写乡镇", "village")
+            township_id = next(iter(towns), None)
+        ref = self.places.village(village, "village", township_id)
+        found = self.by_name.get((ref.id, head_name), [])
+        if not found:
+            raise RowRejectedError(
+                f"{ref.name}没有户主为“{head_name}”的户（请先导入户信息）", "head_name"
+            )
+        if len(found) > 1:
+            raise RowRejectedError(
+                f"{ref.name}有 {len(found)} 户户主都叫“{head_name}”，请填写户编号", "head_name"
+            )
+        return found[0]
 
 
 def household(found: dict[str, HouseholdRef], code: str, field: str) -> HouseholdRef:

@@ -71,6 +71,8 @@ FOOTER_WORDS = (
     "联系电话",
     "日期",
     "盖章",
+    "签字",
+    "签名",
 )
 _PARENTHESISED = re.compile(r"\([^)]*\)")
 # Text a data row holds and a header never does: codes, numbers and dates written out.
@@ -228,6 +230,16 @@ class HeaderSpec:
     mapping: Mapping[str, str | None] = field(default_factory=dict)
     # At least one of these fields must be in the header.
     required_any: frozenset[str] = frozenset()
+    # One of these field sets must be in the header, whole (Kind.identities).
+    identities: tuple[frozenset[str], ...] = ()
+
+    def identity_missing(self, present: set[str]) -> str | None:
+        """What the header lacks to name a row's subject, or None."""
+        if not self.identities or any(ids <= present for ids in self.identities):
+            return None
+        return "，或".join(
+            "、".join(self.titles.get(k, k) for k in sorted(ids)) for ids in self.identities
+        )
 
 
 @dataclass(frozen=True)
@@ -326,11 +338,16 @@ def reads_as_header(row: tuple[Any, ...]) -> bool:
 
 
 def _group_starts(
-    upper: tuple[Any, ...], lower: tuple[Any, ...], row: int, merges: tuple[Merge, ...]
+    upper: tuple[Any, ...],
+    lower: tuple[Any, ...],
+    row: int,
+    merges: tuple[Merge, ...],
+    spec: HeaderSpec,
 ) -> dict[int, int]:
     """Group title columns of ``upper`` (Excel row ``row``) → the last column they span: a title
-    merged across columns, or (a sheet saved without its merges) a title followed by blank cells
-    over sub-headers."""
+    merged across columns, or (a sheet saved without its merges) a title that names no field
+    followed by blank cells over sub-headers — a field's header followed by a column without a
+    header is just that, and what stands under them is data."""
     spans: dict[int, int] = {}
     for merge in merges:
         if merge.first_row == row and merge.last_column > merge.first_column:
@@ -339,6 +356,9 @@ def _group_starts(
     upper, lower = _cells(upper, width), _cells(lower, width)
     for index in range(width):
         if index in spans or is_blank(upper[index]):
+            continue
+        key = header_key(upper[index])
+        if key in spec.names or key in spec.mapping:
             continue
         end = index
         while end + 1 < width and is_blank(upper[end + 1]) and not is_blank(lower[end + 1]):
@@ -386,7 +406,7 @@ def _header_from(
     else:
         upper = _cells(rows[numbers[0] - 1], width)
         lower = _cells(rows[numbers[1] - 1], width)
-        spans = _group_starts(upper, lower, numbers[0], merges)
+        spans = _group_starts(upper, lower, numbers[0], merges, spec)
         merged_down = any(
             m.first_row == numbers[0]
             and m.last_row >= numbers[1]
@@ -535,15 +555,22 @@ def _note_or_footer(texts: list[Any]) -> bool:
     return all(any(word in normalise(t) for word in FOOTER_WORDS) for t in words)
 
 
+# A signature or note line holds a few cells; a data row of a wide sheet many more.
+FOOTER_CELLS = 6
+
+
 def _passed_over(cells: tuple[Any, ...]) -> bool:
-    """A 合计/小计 row, a note (注：…), a footer (制表人：…), or a row of column numbers (栏次)."""
-    texts = [c for c in cells if not is_blank(c)]
+    """A 合计/小计 row, a note (注：…), a footer (制表人：…), or a row of column numbers (栏次).
+    Called for every data row: the common case (a data row) is decided on its first cells."""
+    texts = [c for c in cells if c is not None and c != ""]
     if not texts:
         return False
-    strings = [normalise(t).replace(" ", "") for t in texts if isinstance(t, str)]
+    strings = [normalise(t).replace(" ", "") for t in texts[:3] if isinstance(t, str)]
     if any(_TOTAL.search(text) for text in strings[:2]):
         return True
-    if _note_or_footer(texts):
+    if strings and _NOTE.match(strings[0]) and isinstance(texts[0], str):
+        return True
+    if len(texts) <= FOOTER_CELLS and _note_or_footer(texts):
         return True
     numbers = [t for t in texts if isinstance(t, int) and not isinstance(t, bool)]
     return len(numbers) == len(texts) >= 3 and numbers == list(range(1, len(numbers) + 1))
@@ -763,6 +790,13 @@ def read_sheet(
             f"{_rows_text(header.rows)} 行；列名不同时可指定列的对应）。",
             **found,
         )
+    lacking = spec.identity_missing(set(fields.values()))
+    if lacking:
+        raise HeaderProblemError(
+            f"工作表“{sheet}”缺少确定对象的列：{lacking}（表头在第 "
+            f"{_rows_text(header.rows)} 行；列名不同时可指定列的对应）。",
+            **found,
+        )
     if spec.required_any and not spec.required_any & set(fields.values()):
         wanted = "、".join(t for k, t in spec.titles.items() if k in spec.required_any)
         raise HeaderProblemError(
@@ -779,7 +813,7 @@ def read_sheet(
 
     def consider(number: int, row: tuple[Any, ...]) -> None:
         nonlocal skipped, blank_run
-        if all(is_blank(c) for c in row):
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
             blank_run += 1
             return
         blank_run = 0

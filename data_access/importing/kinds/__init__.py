@@ -1,10 +1,11 @@
-"""The ten kinds of ledger the county imports, in the order the page offers them."""
+"""The kinds of ledger the county imports, in the order the page offers them."""
 
 from __future__ import annotations
 
 from data_access.importing.base import Kind
 from data_access.importing.kinds.activity import Meetings, Registers, Visits
 from data_access.importing.kinds.households import Households
+from data_access.importing.kinds.national import NationalExport
 from data_access.importing.kinds.office import Benchmarks, Circulars, Findings, Rectification
 from data_access.importing.kinds.people import Cadres
 from data_access.importing.kinds.places import Places
@@ -15,6 +16,7 @@ KINDS: dict[str, Kind] = {
         Places(),
         Cadres(),
         Households(),
+        NationalExport(),
         Registers(),
         Visits(),
         Rectification(),

@@ -61,17 +61,56 @@ class Registers(Kind):
     key = "registers"
     label = "收支登记"
     natural_key = "户编号 + 月份"
-    summary = "每户每月的收入与支出（收支登记），写入收支登记表"
+    summary = (
+        "每户每月的收入与支出（收支登记），写入收支登记表；"
+        "每户一张的《月收入登记表》工作簿可整本导入"
+    )
     # A register sheet without any amount would write months of zeros.
     required_any = (*INCOME_COLUMNS, *COST_COLUMNS)
+    # A household is named by its 户编号, or (on a form without one) by its village and head.
+    identities = (("household_code",), ("village", "head_name"))
+    # Printed on a blank 月收入登记表 before anyone fills it in.
+    preprinted = ("month",)
     fields = (
-        HOUSEHOLD_CODE,
+        f.code(
+            "household_code",
+            "户编号",
+            max_length=24,
+            note="必填（无户编号的登记表须有村和户主姓名）；须已在户信息中",
+            aliases=("户编码", "农户编号", "户码"),
+            width=20,
+        ),
         f.name(
             "head_name",
             "户主姓名",
             note="选填；填写时须与户编号对应的户主一致（防止错行）",
             aliases=("户主",),
             width=10,
+        ),
+        f.name(
+            "township",
+            "乡镇",
+            max_length=40,
+            note="选填；按村和户主姓名找户时用于区分同名的村",
+            aliases=("乡(镇)", "所在乡镇"),
+            width=10,
+        ),
+        f.name(
+            "village",
+            "村",
+            max_length=40,
+            note="选填；没有户编号时与户主姓名一起确定一户（村名称或村代码）",
+            aliases=("行政村", "村名", "所在村"),
+            width=10,
+        ),
+        f.integer(
+            "members",
+            "家庭人口",
+            minimum=1,
+            maximum=30,
+            note="选填；填写时须与户信息一致（核对没有找错户）",
+            aliases=("家庭人口数", "人口数"),
+            width=8,
         ),
         f.month(
             "month",
@@ -111,13 +150,37 @@ class Registers(Kind):
     )
 
     def plan(self, conn: Connection, records: list[Record], ctx: ImportContext) -> Plan:
-        found = refs.households(conn, (r.values["household_code"] for r in records))
+        found = refs.households(
+            conn, (r.values["household_code"] for r in records if r.get("household_code"))
+        )
+        named = (
+            refs.HouseholdsByName(conn)
+            if any(not r.get("household_code") for r in records)
+            else None
+        )
 
         def to_row(record: Record) -> tuple[dict[str, Any], int | None]:
-            household = refs.household(found, record.values["household_code"], "household_code")
-            head = record.get("head_name")
-            if head and head != household.head_name:
-                raise RowRejectedError("与户编号对应的户主不一致（请检查是否错行）", "head_name")
+            code = record.get("household_code")
+            if code:
+                household = refs.household(found, code, "household_code")
+                head = record.get("head_name")
+                if head and head != household.head_name:
+                    raise RowRejectedError(
+                        "与户编号对应的户主不一致（请检查是否错行）", "head_name"
+                    )
+            else:
+                household = named.household(
+                    village=record.get("village"),
+                    head_name=record.get("head_name"),
+                    township=record.get("township"),
+                )
+            members = record.get("members")
+            if members is not None and members != household.members:
+                raise RowRejectedError(
+                    f"家庭人口 {members} 与户信息登记的 {household.members} 人不一致"
+                    "（请核对是否找错了户）",
+                    "members",
+                )
             month = f.month_not_future(record.values["month"], ctx.today, "month")
             row: dict[str, Any] = {"household_id": household.id, "month": month}
             for column in (*INCOME_COLUMNS, *COST_COLUMNS):
@@ -140,7 +203,10 @@ class Registers(Kind):
             key_columns=("household_id", "month"),
             labels={**INCOME_COLUMNS, **COST_COLUMNS, "entered_at": "登记时间"},
             to_row=to_row,
-            key_text=lambda r: f"{r.values['household_code']} · {r.values['month']:%Y-%m}",
+            key_text=lambda r: (
+                f"{r.get('household_code') or r.get('village', '') + '·' + r.get('head_name', '')}"
+                f" · {r.values['month']:%Y-%m}"
+            ),
             duplicate_label="同一户同一月份的登记",
             insert_defaults=lambda: {
                 **dict.fromkeys((*INCOME_COLUMNS, *COST_COLUMNS), 0.0),

@@ -137,7 +137,7 @@ class Households(Kind):
             "monitor_category",
             "监测类型",
             _values(MonitorCategory),
-            note="监测户必填；脱贫户留空",
+            note="监测户必填；纳入监测的脱贫户（如脱贫不稳定户）填写后按监测户记",
             aliases=("监测对象类别", "监测对象类型"),
         ),
         f.choice(
@@ -177,7 +177,7 @@ class Households(Kind):
         places = refs.Places(conn)
         existing = refs.households(conn, (r.values["code"] for r in records))
         plan = Plan()
-        _reject_shared_id_numbers(conn, records, plan)
+        reject_shared_id_numbers(conn, records, plan)
         rejected = set(plan.rejections)
 
         def to_row(record: Record) -> tuple[dict[str, Any], int | None]:
@@ -185,7 +185,7 @@ class Households(Kind):
             before = existing.get(record.values["code"])
             if before is not None and not ctx.may_write(before.township_id):
                 raise RowRejectedError("该户现属其他乡镇，不在您的数据范围内")
-            row = _household_row(record, ctx)
+            row = household_row(record, ctx)
             row.update(village_id=village.id, township_id=village.township_id)
             return row, village.township_id
 
@@ -208,8 +208,9 @@ class Households(Kind):
         )
 
 
-def _household_row(record: Record, ctx: ImportContext) -> dict[str, Any]:
-    """The household's columns, with the rules that tie them together checked."""
+def household_row(record: Record, ctx: ImportContext) -> dict[str, Any]:
+    """The household's columns, with the rules that tie them together checked (the record holds
+    this kind's field keys; data_access.importing.kinds.national builds such records too)."""
     values = record.values
     row: dict[str, Any] = {
         "code": values["code"],
@@ -234,13 +235,21 @@ def _household_row(record: Record, ctx: ImportContext) -> dict[str, Any]:
             f.not_future(row[key], ctx.today, key, LABELS[key])
 
     category = row.get("monitor_category")
+    if row["household_type"] == HouseholdType.LIFTED and category is not None:
+        # The national system's model: a 脱贫户 that is also a 监测对象 (脱贫不稳定户, or one hit
+        # by a sudden hardship) is what this app calls a 监测户; it keeps its 脱贫年度.
+        if category == MonitorCategory.EDGE:
+            raise RowRejectedError(
+                "脱贫户不能是边缘易致贫户（边缘户未曾建档立卡）", "monitor_category"
+            )
+        row["household_type"] = HouseholdType.MONITORED.value
     if row["household_type"] == HouseholdType.LIFTED:
         if row.get("lifted_year") is None:
             raise RowRejectedError("脱贫户须填写脱贫年度", "lifted_year")
-        for key in ("monitor_category", "risk_status", "monitored_since"):
+        for key in ("risk_status", "monitored_since"):
             if row.get(key) is not None:
                 raise RowRejectedError(
-                    f"脱贫户的“{LABELS[key]}”应留空（纳入监测的请填“监测户”）", key
+                    f"未纳入监测的脱贫户“{LABELS[key]}”应留空（纳入监测的须填写监测类型）", key
                 )
         return row
     for key in ("monitor_category", "risk_status", "monitored_since"):
@@ -265,7 +274,7 @@ def _household_row(record: Record, ctx: ImportContext) -> dict[str, Any]:
     return row
 
 
-def _reject_shared_id_numbers(conn: Connection, records: list[Record], plan: Plan) -> None:
+def reject_shared_id_numbers(conn: Connection, records: list[Record], plan: Plan) -> None:
     """A 身份证号 belongs to one household: rows giving it to two 户编号 in the file, or to a
     户编号 other than the one holding it in the database, are rejected."""
     codes_by_id: dict[str, set[str]] = defaultdict(set)
