@@ -10,7 +10,9 @@ full year is projected by the configured method:
   is unknown or not positive, the household falls back to ``linear``.
 
 A household with fewer registered months than ``projection_min_months`` has no projection
-("no data"); it is never counted as zero income.
+from its registers; it stands on the year's imported annual figure (income_years) when there is
+one, and otherwise has no data: it is never counted as zero income. Last year's figure is the
+annual one, or twelve months of registers where there is none (household_income_query).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from data_access.income_snapshots import (
     income_projections,
     live_basis,
     net_income,
+    registered_year,
 )
 from data_access.masking import id_number_column, name_column
 from data_access.models import (
@@ -61,6 +64,9 @@ from data_access.models import (
 from data_access.periods import month_end, next_month, year_start
 from data_access.scope import Scope, county_scope
 
+# Where a household's figure for a year stands (the source columns of household_income_query).
+NO_SOURCE, FROM_REGISTERS, FROM_ANNUAL = 0, 1, 2
+
 
 def household_income_query(
     *, scope: Scope, month: date, settings: IncomeSettings, basis: Subquery | None = None
@@ -71,13 +77,33 @@ def household_income_query(
     ``income_basis(conn, month)`` to read the stored snapshot; without it they are computed from
     the registers in the same statement.
 
+    Registered months where they exist, the imported annual figure (income_years, the 年度收入
+    import) where they do not:
+
+    - this year: the projection from the registers; a household whose registers give none (no
+      month, or fewer than ``projection_min_months``) but that has an annual figure for the year
+      (a 摸排 done in the autumn) stands on that figure, divided by that year's members;
+    - last year: the annual figure when there is one, else the sum of last year's registers when
+      all twelve months are registered (per person by today's members, as this year's
+      projection is), else unknown. The annual figure comes first because it is the closed
+      statistic the county reports and is assessed on (checked household by household in the
+      摸排, with that year's members), while registers are a running record; where a county has
+      both they should agree (the demo's annual rows are the exact sums of its registers), and
+      where they do not, 收入不增反降 is judged against what was reported.
+
     Columns: household_id, township_id, village_id, household_type, members, months, ytd_net,
-    projected_net, projected_per_capita (NULL = no data), last_year_per_capita (NULL = unknown).
+    projected_net, projected_per_capita (NULL = no data), last_year_per_capita (NULL = unknown),
+    projection_source and last_year_source (NO_SOURCE, FROM_REGISTERS or FROM_ANNUAL).
     """
     basis = live_basis(month) if basis is None else basis
     elapsed = month.month
+    this_year = IncomeYear.__table__.alias("this_year")
     last_year = IncomeYear.__table__.alias("last_year")
-    last_year_total = net_income(last_year.c)
+    registered_last_year = registered_year(month.year - 1)
+    has_annual = last_year.c.household_id.is_not(None)
+    last_year_total = case((has_annual, net_income(last_year.c)), else_=registered_last_year.c.net)
+    last_year_members = case((has_annual, last_year.c.members), else_=Household.members)
+    this_year_total = net_income(this_year.c)
 
     months = func.coalesce(basis.c.months, 0)
     linear = basis.c.ytd_net * 12.0 / cast(months, Float)
@@ -92,7 +118,15 @@ def household_income_query(
             ),
             else_=linear,
         )
-    projected = case((months >= settings.projection_min_months, projected), else_=None)
+    registered = months >= settings.projection_min_months
+    annual = this_year.c.household_id.is_not(None)
+    projected_net = case((registered, projected), (annual, this_year_total), else_=None)
+    projected_per_capita = case(
+        (registered, projected / Household.members),
+        (annual, this_year_total / this_year.c.members),
+        else_=None,
+    )
+    last_year_per_capita = last_year_total / last_year_members
     return (
         select(
             Household.id.label("household_id"),
@@ -102,18 +136,45 @@ def household_income_query(
             Household.members,
             cast(months, Integer).label("months"),
             basis.c.ytd_net,
-            projected.label("projected_net"),
-            (projected / Household.members).label("projected_per_capita"),
-            (last_year_total / last_year.c.members).label("last_year_per_capita"),
+            projected_net.label("projected_net"),
+            projected_per_capita.label("projected_per_capita"),
+            last_year_per_capita.label("last_year_per_capita"),
+            _projection_source(months, projected_per_capita, settings).label("projection_source"),
+            _last_year_source(last_year_per_capita, has_annual).label("last_year_source"),
         )
         .select_from(Household)
         .outerjoin(basis, basis.c.household_id == Household.id)
         .outerjoin(
+            this_year,
+            and_(this_year.c.household_id == Household.id, this_year.c.year == month.year),
+        )
+        .outerjoin(
             last_year,
             and_(last_year.c.household_id == Household.id, last_year.c.year == month.year - 1),
         )
+        .outerjoin(registered_last_year, registered_last_year.c.household_id == Household.id)
         .where(scope.covers(Household.township_id))
     )
+
+
+def _projection_source(
+    months: ColumnElement[int], per_capita: ColumnElement[float], settings: IncomeSettings
+) -> ColumnElement[int]:
+    """Where this year's figure stands: enough registered months project it; without them a
+    figure can only be the annual one (household_income_query)."""
+    return case(
+        (months >= settings.projection_min_months, FROM_REGISTERS),
+        (per_capita.is_not(None), FROM_ANNUAL),
+        else_=NO_SOURCE,
+    )
+
+
+def _last_year_source(
+    per_capita: ColumnElement[float], annual: ColumnElement[bool]
+) -> ColumnElement[int]:
+    """Where last year's figure stands: the annual row when there is one, else (when known at
+    all) twelve months of registers."""
+    return case((per_capita.is_(None), NO_SOURCE), (annual, FROM_ANNUAL), else_=FROM_REGISTERS)
 
 
 def income_alerts_by_township(
@@ -289,6 +350,41 @@ def income_headline(
     )
 
 
+@dataclass(frozen=True)
+class YearSources:
+    """How many households' income for one year stands on registers, on an imported annual
+    figure (年度收入), or on nothing."""
+
+    registers: int
+    annual: int
+    none: int
+
+
+@dataclass(frozen=True)
+class IncomeSources:
+    """Where the figures of the selected month's year and of the year before stand."""
+
+    this_year: YearSources
+    last_year: YearSources
+
+
+def income_sources(
+    *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
+) -> IncomeSources:
+    """Households in scope whose projection for the year of ``month`` stands on registers, on
+    the year's annual figure or on nothing, and the same for last year's figure (see
+    household_income_query for the rule)."""
+    totals = _township_summary(conn=conn, scope=scope, month=month, settings=settings).sum()
+    households = int(totals.get("households", 0))
+
+    def year(prefix: str) -> YearSources:
+        registers = int(totals.get(f"{prefix}_registers", 0))
+        annual = int(totals.get(f"{prefix}_annual", 0))
+        return YearSources(registers, annual, households - registers - annual)
+
+    return IncomeSources(this_year=year("this"), last_year=year("last"))
+
+
 def _township_summary(
     *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
 ) -> pd.DataFrame:
@@ -299,7 +395,8 @@ def _township_summary(
     Columns: township_id, households, with_data, below_line, below_<threshold>…, fell,
     fell_drop (sum of the fallen households' per-capita drops), comparable (households known in
     both years), this_year_total and last_year_total (per-capita income times members, over the
-    comparable households), comparable_members.
+    comparable households), comparable_members, and where the figures stand: this_registers,
+    this_annual, last_registers, last_annual (households; the rest have none).
     """
     county = cached_frame(
         conn=conn,
@@ -319,6 +416,11 @@ def _compute_township_summary(
     rows = _household_rows(conn=conn, scope=scope, month=month, settings=settings)
     per_capita, last_year = rows.c.projected_per_capita, rows.c.last_year_per_capita
     fell = rows.c.fell == 1
+    # The stored projections do not say where last year's figure came from: an annual row of
+    # last year does (household_income_query's rule).
+    annual = IncomeYear.__table__.alias("last_year_annual")
+    this_source = _projection_source(rows.c.months, per_capita, settings)
+    last_source = _last_year_source(last_year, annual.c.household_id.is_not(None))
     both = and_(per_capita.is_not(None), last_year.is_not(None))
     thresholds = [
         _count_when(per_capita < threshold).label(column)
@@ -338,7 +440,15 @@ def _compute_township_summary(
         func.sum(case((both, per_capita * rows.c.members), else_=0.0)).label("this_year_total"),
         func.sum(case((both, last_year * rows.c.members), else_=0.0)).label("last_year_total"),
         func.sum(case((both, rows.c.members), else_=0)).label("comparable_members"),
-    ).group_by(rows.c.township_id)
+        _count_when(this_source == FROM_REGISTERS).label("this_registers"),
+        _count_when(this_source == FROM_ANNUAL).label("this_annual"),
+        _count_when(last_source == FROM_REGISTERS).label("last_registers"),
+        _count_when(last_source == FROM_ANNUAL).label("last_annual"),
+    )
+    query = query.select_from(rows).outerjoin(
+        annual, and_(annual.c.household_id == rows.c.household_id, annual.c.year == month.year - 1)
+    )
+    query = query.group_by(rows.c.township_id)
     result = conn.execute(query)
     frame = pd.DataFrame(result.all(), columns=list(result.keys()))
     floats = ["fell_drop", "this_year_total", "last_year_total"]
@@ -920,6 +1030,13 @@ PROJECTION_DESCRIPTIONS = {
     "× 上年全年纯收入 ÷ 上年同期纯收入；无上年数据的户按月均 × 12 推算",
     "linear": "按已登记月份的月均纯收入 × 12 推算全年",
 }
+
+
+# Where the figures come from (household_income_query's rule), as the page states it.
+BASIS_DESCRIPTION = (
+    "本年有收支登记的户按登记推算，没有登记（或登记月数不足）的户按导入的本年度收入（收支情况摸排）计；"
+    "上年收入取导入的年度收入，没有的取上年 12 个月收支登记之和，登记不满 12 个月的为未知"
+)
 
 
 def structure_table(structure: pd.DataFrame, *, names: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,10 @@ version and month), filling it with one INSERT … SELECT the first time a month
 seed and every import warm the current months with ``warm_income``. The projection itself stays
 in SQL over these sums (data_access.income), so the projection settings are not part of the key.
 
+Last year's figure of a household without an annual row (income_years) is the sum of its twelve
+registered months: ``registered_year`` reads those households' registers only, inside the
+projection query, so it is stored with the projections rather than in the basis.
+
 ``income_projections`` keeps that projection per household (``income_projections``, keyed by the
 income settings too): every income figure counts it, and the household list pages through it with
 an index instead of projecting the whole county for each page.
@@ -39,10 +43,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from data_access.db import data_version, refresh_statistics
-from data_access.models import IncomeProjection, IncomeRegister, IncomeSnapshot
+from data_access.models import (
+    Household,
+    IncomeProjection,
+    IncomeRegister,
+    IncomeSnapshot,
+    IncomeYear,
+)
 from data_access.periods import same_month_last_year, year_start
 
 BASIS_COLUMNS = ("household_id", "months", "ytd_net", "same_months_net")
+MONTHS_IN_A_YEAR = 12
 PROJECTION_KEY = ("data_version", "settings_key", "month")
 # Every column of income_projections but the key, in the table's order.
 PROJECTION_COLUMNS = tuple(
@@ -55,6 +66,29 @@ PROJECTION_COLUMNS = tuple(
 def net_income(table) -> object:
     """纯收入 of a register or income-year row: the four sources less production costs."""
     return table.wage + table.business + table.property + table.transfer - table.production_cost
+
+
+def registered_year(year: int) -> Subquery:
+    """Net income over the twelve months of ``year`` from the registers, for the households that
+    have no annual figure (income_years) for that year and registered all twelve months.
+
+    Read through the (household, month) index for those households only: where the annual
+    figures are in, nothing is summed. Columns: household_id, net.
+    """
+    register, annual = IncomeRegister, IncomeYear
+    without_annual = select(Household.id).where(
+        ~exists().where(annual.household_id == Household.id, annual.year == year)
+    )
+    return (
+        select(register.household_id, func.sum(net_income(register)).label("net"))
+        .where(
+            register.household_id.in_(without_annual),
+            register.month.between(date(year, 1, 1), date(year, 12, 1)),
+        )
+        .group_by(register.household_id)
+        .having(func.count() == MONTHS_IN_A_YEAR)
+        .subquery("registered_year")
+    )
 
 
 def _last_year_months(month: date) -> tuple[date, date]:

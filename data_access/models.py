@@ -316,6 +316,9 @@ class IncomeYear(Base):
     property: Mapped[float] = mapped_column(Float, default=0.0)
     transfer: Mapped[float] = mapped_column(Float, default=0.0)
     production_cost: Mapped[float] = mapped_column(Float, default=0.0)
+    # 合规自付支出 (the household's compliant out-of-pocket spending, e.g. medical costs after
+    # reimbursement) as the 摸排 gives it; kept, not deducted from 纯收入. NULL: not given.
+    self_paid: Mapped[float | None] = mapped_column(Float)
 
 
 class IncomeRegister(Base):

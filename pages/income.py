@@ -14,11 +14,13 @@ from dashboard.components.income import (
     chosen,
     headline_html,
     render_growth_checks,
+    sources_sentence,
 )
 from dashboard.components.layout import page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.income import HOUSEHOLD_COLUMNS, household_table, household_workbook
 from data_access.income import (
+    BASIS_DESCRIPTION,
     NO_DATA_BAND,
     PROJECTION_DESCRIPTIONS,
     HouseholdFilter,
@@ -33,6 +35,7 @@ from data_access.income import (
     income_growth,
     income_headline,
     income_histogram,
+    income_sources,
     income_structure,
     missing_registers_by_cadre,
     register_gaps,
@@ -68,6 +71,8 @@ st.caption(
     f"收入区间边界 {'、'.join(f'{edge:,.0f}' for edge in income.band_edges_for(year))} 元，"
     "恰在边界上的计入较高区间。"
 )
+sources = view.fetch(income_sources, scope=scope, month=view.month, settings=income)
+st.caption(f"{BASIS_DESCRIPTION}。{sources_sentence(sources, year=year)}")
 
 chart_column, growth_column = st.columns([3, 2])
 histogram = view.fetch(

@@ -29,6 +29,7 @@ from data_access.models import (
     Household,
     ImportBatch,
     IncomeRegister,
+    IncomeYear,
     RectificationItem,
     RectificationStatusChange,
     Township,
@@ -362,6 +363,34 @@ def national_rows(engine: Engine) -> tuple[list[dict], dict[str, int]]:
     return rows, {"inserted": 2}
 
 
+def income_years_rows(engine: Engine) -> tuple[list[dict], dict[str, int]]:
+    code, head, year = one(
+        engine,
+        select(Household.code, Household.head_name, IncomeYear)
+        .join(IncomeYear, IncomeYear.household_id == Household.id)
+        .where(IncomeYear.year == 2025)
+        .order_by(Household.id)
+        .limit(1),
+    )
+    existing = {
+        "户编号": code,
+        "年度": year.year,
+        "家庭人口": year.members,
+        "工资性收入（元）": year.wage,
+        "生产经营性收入（元）": year.business,
+        "财产性收入（元）": year.property,
+        "转移性收入（元）": year.transfer,
+        "生产经营性支出（元）": year.production_cost,
+    }
+    rows = [
+        existing,
+        {"户编号": code, "户主姓名": head, "年度": "2026年", "家庭人口": 3,
+         "工资性收入（元）": "12,000", "家庭纯收入（元）": 12_000, "家庭人均纯收入（元）": 4_000,
+         "合规自付支出（元）": 800},
+    ]  # fmt: skip
+    return rows, {"inserted": 1, "unchanged": 1}
+
+
 # The tables each kind writes.
 WRITES = {
     "places": ("townships", "villages"),
@@ -369,6 +398,7 @@ WRITES = {
     "households": ("households",),
     "national": ("households", "household_members"),
     "registers": ("income_registers",),
+    "income_years": ("income_years",),
     "visits": ("visits",),
     "rectification": ("rectification_items", "rectification_status_changes"),
     "circulars": ("circulars",),
@@ -382,6 +412,7 @@ SAMPLES = {
     "households": households_rows,
     "national": national_rows,
     "registers": registers_rows,
+    "income_years": income_years_rows,
     "visits": visits_rows,
     "rectification": rectification_rows,
     "circulars": circulars_rows,

@@ -12,9 +12,14 @@ from sqlalchemy import Engine, text
 
 from dashboard.components.income import headline_sentence
 from data_access.income import (
+    FROM_ANNUAL,
+    FROM_REGISTERS,
     NO_DATA_BAND,
+    NO_SOURCE,
     HouseholdFilter,
     IncomeGrowth,
+    IncomeSources,
+    YearSources,
     band_counts,
     band_labels,
     household_income_query,
@@ -25,6 +30,7 @@ from data_access.income import (
     income_growth,
     income_headline,
     income_histogram,
+    income_sources,
     income_structure,
     missing_registers_by_cadre,
     structure_shares,
@@ -154,6 +160,91 @@ def test_households_outside_the_scope_are_not_read(place, settings):
         add_household(conn, 2, village_id=201, township_id=2)
     assert set(incomes(place, settings.income)) == {1}
     assert incomes(place, settings.income, scope=Scope(frozenset())) == {}
+
+
+# --- Registers where they exist, the imported annual figure where they do not ------------
+
+
+def test_a_household_without_registers_this_year_stands_on_its_annual_figure(place, settings):
+    with place.begin() as conn:
+        add_household(conn, 1, village_id=101, township_id=1, members=3)
+        add_income_year(conn, 1, 2026, net=16_000, members=2)  # a 摸排 done in the autumn
+    row = incomes(place, settings.income)[1]
+    assert row["months"] == 0
+    assert row["projected_net"] == pytest.approx(16_000)
+    assert row["projected_per_capita"] == pytest.approx(8_000)  # that year's two members
+    assert row["projection_source"] == FROM_ANNUAL
+
+
+def test_a_household_with_registers_keeps_its_projection_over_an_annual_figure(place, settings):
+    linear = linear_settings(settings)
+    with place.begin() as conn:
+        add_household(conn, 1, village_id=101, township_id=1, members=1)
+        add_register(conn, 1, MARCH, wage=600)
+        add_income_year(conn, 1, 2026, net=99_000, members=1)
+    row = incomes(place, linear)[1]
+    assert row["projected_per_capita"] == pytest.approx(7_200)
+    assert row["projection_source"] == FROM_REGISTERS
+
+
+def test_too_few_registered_months_fall_back_to_the_annual_figure(place, settings):
+    strict = replace(settings.income, projection_min_months=3)
+    with place.begin() as conn:
+        add_household(conn, 1, village_id=101, township_id=1, members=1)
+        add_register(conn, 1, MARCH, wage=5_000)
+        add_income_year(conn, 1, 2026, net=9_000, members=1)
+    row = incomes(place, strict)[1]
+    assert row["projected_per_capita"] == pytest.approx(9_000)
+    assert row["projection_source"] == FROM_ANNUAL
+
+
+def test_twelve_registered_months_stand_for_a_missing_annual_figure_of_last_year(place, settings):
+    with place.begin() as conn:
+        add_household(conn, 1, village_id=101, township_id=1, members=2)
+        add_household(conn, 2, village_id=101, township_id=1, members=2)
+        for month in range(1, 13):
+            add_register(conn, 1, date(2025, month, 1), wage=1_000, production_cost=100)
+            if month != 7:  # one month short: last year unknown
+                add_register(conn, 2, date(2025, month, 1), wage=1_000)
+    rows = incomes(place, settings.income)
+    assert rows[1]["last_year_per_capita"] == pytest.approx(12 * 900 / 2)
+    assert rows[1]["last_year_source"] == FROM_REGISTERS
+    assert rows[2]["last_year_per_capita"] is None
+    assert rows[2]["last_year_source"] == NO_SOURCE
+
+
+def test_last_years_annual_figure_wins_over_its_registers(place, settings):
+    with place.begin() as conn:
+        add_household(conn, 1, village_id=101, township_id=1, members=2)
+        for month in range(1, 13):
+            add_register(conn, 1, date(2025, month, 1), wage=1_000)
+        add_income_year(conn, 1, 2025, net=15_000, members=3)
+    row = incomes(place, settings.income)[1]
+    assert row["last_year_per_capita"] == pytest.approx(5_000)  # the reported figure
+    assert row["last_year_source"] == FROM_ANNUAL
+
+
+def test_where_the_figures_stand_is_counted_per_year_in_the_scope(place, settings):
+    with place.begin() as conn:
+        add_township(conn, 2)
+        add_village(conn, 201, township_id=2)
+        one_member_household(conn, 1, yearly=9_000)  # registers this year, nothing last year
+        add_household(conn, 2, village_id=101, township_id=1, members=1)
+        add_income_year(conn, 2, 2026, net=8_000, members=1)  # annual this year
+        add_income_year(conn, 2, 2025, net=7_000, members=1)  # annual last year
+        add_household(conn, 3, village_id=101, township_id=1, members=1)  # nothing at all
+        for month in range(1, 13):
+            add_register(conn, 3, date(2025, month, 1), wage=500)  # …but last year registered
+        add_household(conn, 4, village_id=201, township_id=2, members=1)  # outside the scope
+        add_register(conn, 4, date(2026, 1, 1), wage=750)
+    with place.connect() as conn:
+        sources = income_sources(
+            conn=conn, scope=SCOPE, month=date(2026, 1, 1), settings=settings.income
+        )
+    assert sources == IncomeSources(
+        this_year=YearSources(registers=1, annual=1, none=1),
+        last_year=YearSources(registers=1, annual=1, none=1),
+    )
 
 
 # --- 收入监测: bands, headline, list, growth, structure, completeness -----------------------

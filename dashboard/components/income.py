@@ -7,7 +7,8 @@ from html import escape
 
 import streamlit as st
 
-from data_access.income import GrowthCheck, IncomeGrowth, IncomeHeadline
+from dashboard import formatting
+from data_access.income import GrowthCheck, IncomeGrowth, IncomeHeadline, IncomeSources
 
 # The "no filter" option of the household list's selectboxes (None would show streamlit's
 # English placeholder instead of an option).
@@ -35,7 +36,7 @@ def headline_html(headline: IncomeHeadline, *, line: float, year: int) -> str:
         else ""
     )
     no_data = (
-        f"；{headline.no_data:,} 户今年尚无足够登记，暂无法推算（不计为零收入）"
+        f"；{headline.no_data:,} 户今年尚无足够登记、也没有年度收入，暂无法推算（不计为零收入）"
         if headline.no_data
         else ""
     )
@@ -52,6 +53,20 @@ def headline_html(headline: IncomeHeadline, *, line: float, year: int) -> str:
         f"推算全年人均纯收入低于{year}年监测收入标准 {line:,.0f} 元的 "
         f"<b>{headline.below_line:,}</b> 户（共 {headline.households:,} 户）；"
         f"收入不增反降指推算全年人均纯收入低于上年{drop}{no_data}。</div>"
+    )
+
+
+def sources_sentence(sources: IncomeSources, *, year: int) -> str:
+    """Which households' figures stand on registers, on an imported annual figure (年度收入) or
+    on nothing, this year and last (the methodology line under the headline)."""
+    this, last = sources.this_year, sources.last_year
+    return (
+        f"收入依据：{year}年按收支登记推算 {formatting.count(this.registers)} 户、"
+        f"按导入的年度收入 {formatting.count(this.annual)} 户、"
+        f"无数据 {formatting.count(this.none)} 户；"
+        f"{year - 1}年按年度收入 {formatting.count(last.annual)} 户、"
+        f"按 12 个月收支登记合计 {formatting.count(last.registers)} 户、"
+        f"未知 {formatting.count(last.none)} 户（上年未知的户不计入收入不增反降）。"
     )
 
 

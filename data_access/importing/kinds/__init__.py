@@ -5,6 +5,7 @@ from __future__ import annotations
 from data_access.importing.base import Kind
 from data_access.importing.kinds.activity import Meetings, Registers, Visits
 from data_access.importing.kinds.households import Households
+from data_access.importing.kinds.income_years import IncomeYears
 from data_access.importing.kinds.national import NationalExport
 from data_access.importing.kinds.office import Benchmarks, Circulars, Findings, Rectification
 from data_access.importing.kinds.people import Cadres
@@ -18,6 +19,7 @@ KINDS: dict[str, Kind] = {
         Households(),
         NationalExport(),
         Registers(),
+        IncomeYears(),
         Visits(),
         Rectification(),
         Circulars(),
