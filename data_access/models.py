@@ -424,9 +424,14 @@ class RectificationItem(Base):
     source: Mapped[str] = mapped_column(String(12))
     category: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text)
-    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"))
+    # None: a county-level item (a county department's, or every township's), seen by viewers
+    # of the whole county and left out of the townships' figures.
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("assisting_units.id"), index=True)
+    # 牵头单位 and 责任单位 as a published list words them (a county department, 各乡镇 …).
+    lead_unit: Mapped[str] = mapped_column(String(100), default="")
+    responsible_unit: Mapped[str] = mapped_column(String(200), default="")
     responsible_person: Mapped[str] = mapped_column(String(20))
     measure: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(6))

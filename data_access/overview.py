@@ -19,6 +19,7 @@ from data_access.income import income_alerts_by_township
 from data_access.indicators import Level, household_counts, rectification_progress
 from data_access.models import Milestone, RectificationItem, Township
 from data_access.periods import month_end, previous_month
+from data_access.rectification import county_level_items
 from data_access.scope import Scope, county_scope
 from data_access.snapshots import indicator_counts
 
@@ -42,7 +43,7 @@ def upcoming_milestones(*, conn: Connection, scope: Scope, today: date) -> pd.Da
     open_by_deadline = (
         select(item.deadline, func.count().label("open_count"))
         .where(
-            scope.covers(item.township_id),
+            scope.covers_with_county(item.township_id),
             item.found_on <= today,
             or_(item.closed_on.is_(None), item.closed_on > today),
         )
@@ -164,6 +165,16 @@ def briefing(
         previous = float(prior[column].sum()) if comparable else None
         return Figure(float(current[column].sum()), previous)
 
+    # Items of the county itself (a county department's) count for the county, not a township.
+    county_now = county_level_items(conn=conn, scope=scope, on=as_of)
+    county_before = county_level_items(conn=conn, scope=scope, on=month_end(before))
+
+    def with_county(column: str, position: int) -> Figure:
+        return Figure(
+            float(current[column].sum()) + county_now[position],
+            float(prior[column].sum()) + county_before[position],
+        )
+
     def rate(numerator: str, denominator: str) -> Figure:
         value = _rate(current[numerator].sum(), current[denominator].sum())
         previous = _rate(prior[numerator].sum(), prior[denominator].sum())
@@ -185,8 +196,8 @@ def briefing(
         fell=figure("fell", comparable=income_comparable),
         register_rate=rate("registered", "households"),
         visit_rate=rate("visited", "assigned"),
-        open_items=figure("open"),
-        overdue_items=figure("overdue"),
+        open_items=with_county("open", 0),
+        overdue_items=with_county("overdue", 1),
         milestones=upcoming_milestones(conn=conn, scope=scope, today=today),
         by_township=current,
     )

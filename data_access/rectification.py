@@ -44,6 +44,8 @@ from data_access.periods import day_label
 from data_access.scope import Scope
 
 item = RectificationItem
+# Where a county-level item (no township) shows in the township column and breakdown.
+COUNTY_LEVEL = "县级（不分乡镇）"
 
 # The standard 台账 columns, in the order of the printed ledger; keys are the frame's columns.
 LEDGER_COLUMNS: dict[str, str] = {
@@ -69,6 +71,19 @@ def _open_at(day: date | ColumnElement[date]) -> ColumnElement[bool]:
 
 def _overdue_at(day: date) -> ColumnElement[bool]:
     return and_(_open_at(day), item.deadline < day)
+
+
+def county_level_items(*, conn: Connection, scope: Scope, on: date) -> tuple[int, int]:
+    """(open, overdue) at the end of ``on`` among the county-level items (no township), for a
+    viewer of the whole county; (0, 0) for anyone else. The townships' figures leave them out."""
+    if not scope.whole_county:
+        return 0, 0
+    open_count, overdue = conn.execute(
+        select(count_when(_open_at(on)), count_when(_overdue_at(on))).where(
+            item.township_id.is_(None)
+        )
+    ).one()
+    return int(open_count or 0), int(overdue or 0)
 
 
 def is_overdue(*, deadline: date, closed_on: date | None, today: date) -> bool:
@@ -110,11 +125,16 @@ def progress_by(
         count_when(_open_at(today)),
         count_when(_overdue_at(today)),
     )
-    where = (scope.covers(item.township_id), item.found_on <= today, _in_year_workload(year_start))
+    where = (
+        scope.covers_with_county(item.township_id),
+        item.found_on <= today,
+        _in_year_workload(year_start),
+    )
     if breakdown is Breakdown.TOWNSHIP:
         query: Select = (
-            select(Township.name, *measures)
-            .join(Township, Township.id == item.township_id)
+            select(func.coalesce(Township.name, COUNTY_LEVEL), *measures)
+            .select_from(item)
+            .outerjoin(Township, Township.id == item.township_id)
             .group_by(Township.id, Township.name)
         )
     elif breakdown is Breakdown.UNIT:
@@ -148,7 +168,7 @@ def open_items_history(*, conn: Connection, scope: Scope, since: date, until: da
 
     Columns: day, open.
     """
-    covered = scope.covers(item.township_id)
+    covered = scope.covers_with_county(item.township_id)
     baseline = conn.execute(
         select(func.count()).where(covered, _open_at(since - timedelta(days=1)))
     ).scalar_one()
@@ -292,7 +312,7 @@ def closing_pace_by_township(
             count_when(and_(_open_at(today), item.deadline <= due_by)).label("open_due"),
             count_when(item.closed_on.between(window_start, today)).label("closed_recent"),
         )
-        .where(scope.covers(item.township_id), item.found_on <= today)
+        .where(scope.covers_with_county(item.township_id), item.found_on <= today)
         .group_by(item.township_id)
         .subquery()
     )
@@ -366,9 +386,9 @@ def _item_rows() -> Select:
             item.source,
             item.category,
             item.description,
-            Township.name.label("township"),
+            func.coalesce(Township.name, COUNTY_LEVEL).label("township"),
             func.coalesce(Village.name, "").label("village"),
-            func.coalesce(AssistingUnit.name, "").label("unit"),
+            func.coalesce(AssistingUnit.name, item.responsible_unit, "").label("unit"),
             item.responsible_person,
             item.measure,
             item.kind,
@@ -379,7 +399,7 @@ def _item_rows() -> Select:
             item.status_changed_at,
             item.version,
         )
-        .join(Township, Township.id == item.township_id)
+        .outerjoin(Township, Township.id == item.township_id)
         .outerjoin(Village, Village.id == item.village_id)
         .outerjoin(AssistingUnit, AssistingUnit.id == item.unit_id)
     )
@@ -432,7 +452,7 @@ def overdue_items(*, conn: Connection, scope: Scope, today: date) -> pd.DataFram
     """
     query = (
         _item_rows()
-        .where(scope.covers(item.township_id), _overdue_at(today))
+        .where(scope.covers_with_county(item.township_id), _overdue_at(today))
         .order_by(item.deadline, item.code)
     )
     return with_days(_read_items(conn, query), today=today)
@@ -446,7 +466,7 @@ def due_soon_items(*, conn: Connection, scope: Scope, today: date, days: int) ->
     query = (
         _item_rows()
         .where(
-            scope.covers(item.township_id),
+            scope.covers_with_county(item.township_id),
             _open_at(today),
             item.deadline.between(today, today + timedelta(days=days)),
         )
@@ -473,7 +493,7 @@ def _ledger_conditions(
 ) -> list[ColumnElement[bool]]:
     filters = filters or LedgerFilter()
     scope = scope.narrowed(filters.township_ids or None)
-    conditions: list[ColumnElement[bool]] = [scope.covers(item.township_id)]
+    conditions: list[ColumnElement[bool]] = [scope.covers_with_county(item.township_id)]
     for column, chosen in (
         (item.source, filters.sources),
         (item.category, filters.categories),
@@ -531,7 +551,7 @@ class LedgerOptions:
 
 def ledger_options(*, conn: Connection, scope: Scope) -> LedgerOptions:
     """Sources, categories, townships and units that occur among the items in scope."""
-    covered = scope.covers(item.township_id)
+    covered = scope.covers_with_county(item.township_id)
     sources = conn.execute(select(item.source).where(covered).distinct().order_by(item.source))
     categories = conn.execute(
         select(item.category).where(covered).distinct().order_by(item.category)
@@ -568,7 +588,7 @@ def status_history(*, conn: Connection, scope: Scope, item_id: int) -> pd.DataFr
             change.completed_on,
         )
         .join(item, item.id == change.item_id)
-        .where(change.item_id == item_id, scope.covers(item.township_id))
+        .where(change.item_id == item_id, scope.covers_with_county(item.township_id))
         .order_by(change.changed_at, change.id)
     )
     columns = ["changed_at", "changed_by", "from_status", "to_status", "note", "completed_on"]
@@ -649,7 +669,7 @@ def change_status(
     note = note.strip()
     current = conn.execute(
         select(item.code, item.status, item.found_on, item.version).where(
-            item.id == item_id, scope.covers(item.township_id)
+            item.id == item_id, scope.covers_with_county(item.township_id)
         )
     ).one_or_none()
     if current is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, false, select
+from sqlalchemy import ColumnElement, Connection, false, or_, select
 
 from data_access.models import Township
 
@@ -39,6 +39,13 @@ class Scope:
         if not self.township_ids:
             return false()
         return column.in_(sorted(self.township_ids))
+
+    def covers_with_county(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+        """As ``covers``, and for a viewer of the whole county also the rows of no township
+        (the county's own, such as a county department's rectification items)."""
+        if self.whole_county:
+            return or_(column.is_(None), column.is_not(None))
+        return self.covers(column)
 
 
 def county_scope(conn: Connection, *, personal_data: bool = False) -> Scope:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 
+from data_access.importing import cells, refs
 from data_access.importing import fields as f
-from data_access.importing import refs
 from data_access.importing.base import (
     COUNTY_ONLY,
+    Field,
     ImportContext,
     Kind,
     Plan,
@@ -35,6 +38,7 @@ from data_access.models import (
     RectificationStatusChange,
     Village,
 )
+from data_access.periods import month_end
 
 
 def _values(enum) -> tuple[str, ...]:
@@ -65,22 +69,177 @@ RECTIFICATION_LABELS = {
     "status": "整改状态",
     "closed_on": "销号日期",
     "evidence": "佐证材料",
+    "lead_unit": "牵头单位",
+    "responsible_unit": "责任单位",
 }
+
+
+# A published list's category when it has none.
+UNSORTED = "未分类"
+GENERATED_PREFIX = "QD"
+# Source words in a list's title, the most specific first (a 省级交叉检查 is a 交叉检查).
+_TITLE_SOURCES = (
+    ("交叉检查", ProblemSource.CROSS_INSPECTION),
+    ("暗访", ProblemSource.UNANNOUNCED),
+    ("督查", ProblemSource.UNANNOUNCED),
+    ("巡察", ProblemSource.PATROL),
+    ("巡视", ProblemSource.PATROL),
+    ("比对", ProblemSource.DATA_CHECK),
+    ("国家", ProblemSource.NATIONAL_ASSESSMENT),
+    ("省", ProblemSource.PROVINCIAL_ASSESSMENT),
+)
+_CLOSED_WORDS = ("已完成", "已整改", "已销号", "完成整改", "整改完成", "已解决", "已落实")
+_OPEN_WORDS = ("未整改", "未完成", "尚未", "未启动", "未开展")
+_PROGRESS_WORDS = ("整改中", "正在", "推进中", "持续推进", "长期坚持", "部分完成", "基本完成")
+_SEPARATORS = re.compile(r"[、，,；;/\s]+")
+_DATE_IN_TEXT = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
+
+
+def generated_code(record: Record) -> str:
+    """A stable 问题编号 for a list without one: the same problem text and units, the same code."""
+    identity = "|".join(
+        cells.key_text(record.get(key, "")) for key in ("description", "lead_unit", "unit")
+    )
+    digest = hashlib.sha1(identity.encode("utf-8")).hexdigest()[:10].upper()
+    return f"{GENERATED_PREFIX}-{digest}"
+
+
+def source_from_title(title: str) -> str | None:
+    """The problem source a list's title names, or None."""
+    folded = cells.normalise(title)
+    if not folded:
+        return None
+    for word, source in _TITLE_SOURCES:
+        if word in folded and (source not in _ASSESSMENTS or "考核" in folded or "评估" in folded):
+            return source.value
+    return None
+
+
+_ASSESSMENTS = (ProblemSource.NATIONAL_ASSESSMENT, ProblemSource.PROVINCIAL_ASSESSMENT)
+
+
+def _responsible(
+    record: Record, places: refs.Places, units: dict[str, int]
+) -> tuple[int | None, int | None, str]:
+    """(township, assisting unit, 责任单位 as written) of an item: 责任乡镇 when given; else a
+    责任单位 that is one township or one assisting unit; else (a county department, several
+    units, 各乡镇) a county-level item."""
+    written = record.get("unit", "")
+    township_id = None
+    if record.get("township"):
+        township_id = places.township(record.values["township"], "township")
+    parts = [p for p in _SEPARATORS.split(cells.normalise(written)) if p]
+    unit_id = units.get(cells.key_text(written)) if written else None
+    if len(parts) == 1 and township_id is None:
+        found = places.township_by_name.get(cells.key_text(written))
+        if found is not None:
+            return found, None, written
+    if unit_id is not None and township_id is None and record.get("village"):
+        raise RowRejectedError("填写责任村时须同时填写责任乡镇", "township")
+    return township_id, unit_id, written
+
+
+def deadline(value: Any) -> date | str:
+    """整改时限: a date, a month ("2026年12月底前": its last day), or 立行立改 / 长期坚持."""
+    if isinstance(value, date):
+        return value if not isinstance(value, datetime) else value.date()
+    text = cells.normalise(cells.display(value)).replace(" ", "")
+    for word in (RectificationKind.IMMEDIATE.value, RectificationKind.ONGOING.value):
+        if word in text:
+            return word
+    if text in ("长期", "持续推进", "常态化推进"):
+        return RectificationKind.ONGOING.value
+    if match := _DATE_IN_TEXT.search(text):
+        year, month, day = (int(g) if g else None for g in match.groups())
+        try:
+            if day is not None:
+                return date(year, month, day)
+            return month_end(date(year, month, 1))
+        except ValueError:
+            raise cells.CellError("不是有效的日期") from None
+    if re.search(r"\d{1,2}\s*月", text) and not re.search(r"\d{4}", text):
+        raise cells.CellError("整改时限没有年份，请写明（如 2026年12月底前）")
+    return cells.day(value)
+
+
+def _deadline(value: date | str, found_on: date, kind: str | None) -> tuple[date, str]:
+    """The deadline date and the kind of rectification it implies."""
+    if value == RectificationKind.IMMEDIATE:
+        return found_on, kind or RectificationKind.IMMEDIATE.value
+    if value == RectificationKind.ONGOING:
+        # Ongoing work is reviewed at the year's end.
+        return date(found_on.year, 12, 31), kind or RectificationKind.ONGOING.value
+    return value, kind or RectificationKind.DEADLINE.value
+
+
+def _status(record: Record, found_on: date, ctx: ImportContext) -> tuple[str, date | None]:
+    """The item's status and 销号日期: from 整改状态, else from the words of 整改进展."""
+    closed_on = record.get("closed_on")
+    status = record.get("status")
+    progress = record.get("progress")
+    if status is None and progress:
+        status = status_from_progress(progress)
+        if status == RectificationStatus.CLOSED and closed_on is None:
+            closed_on = _date_in(progress, ctx) or ctx.today
+    if status is None:
+        raise RowRejectedError("没有整改状态：请填写整改状态或整改进展", "status")
+    if status == RectificationStatus.CLOSED:
+        if closed_on is None:
+            raise RowRejectedError("已销号的问题须填写销号日期", "closed_on")
+        f.not_future(closed_on, ctx.today, "closed_on", "销号日期")
+        if closed_on < found_on:
+            raise RowRejectedError("销号日期早于发现日期", "closed_on")
+    elif closed_on is not None:
+        raise RowRejectedError(f"状态为“{status}”的问题不应有销号日期", "closed_on")
+    return status, closed_on
+
+
+def status_from_progress(progress: str) -> str:
+    """The status the words of 整改进展 give; RowRejectedError when they give none clearly."""
+    text = cells.normalise(progress).replace(" ", "")
+    if any(word in text for word in _OPEN_WORDS):
+        return RectificationStatus.OPEN.value
+    if re.search(r"\d+(\.\d+)?%", text) or any(word in text for word in _PROGRESS_WORDS):
+        return RectificationStatus.IN_PROGRESS.value
+    if any(text.startswith(word) or word in text[:12] for word in _CLOSED_WORDS):
+        return RectificationStatus.CLOSED.value
+    raise RowRejectedError(
+        f"整改进展“{progress[:30]}”看不出是否已完成：请以“已完成”“整改中”或“未整改”开头，"
+        "或加“整改状态”列",
+        "progress",
+    )
+
+
+def _date_in(text: str, ctx: ImportContext) -> date | None:
+    """The completion date a progress text names ("已于2026年5月20日完成"), not after today."""
+    match = _DATE_IN_TEXT.search(cells.normalise(text).replace(" ", ""))
+    if match is None:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        found = date(year, month, day) if day else month_end(date(year, month, 1))
+    except ValueError:
+        return None
+    return min(found, ctx.today)
 
 
 class Rectification(Kind):
     key = "rectification"
     label = "整改台账"
-    natural_key = "问题编号"
-    summary = "整改问题及其状态；状态变化写入状态变更记录（留痕）"
+    natural_key = "问题编号（清单没有编号时按问题内容生成）"
+    summary = (
+        "整改问题及其状态；状态变化写入状态变更记录（留痕）。"
+        "也可直接导入按发布格式印发的整改清单（序号、反馈问题、牵头单位、责任单位、整改措施、整改时限、整改进展）"
+    )
+    # A published list words its status as progress (整改进展) instead.
+    required_any = ("status", "progress")
     fields = (
         f.code(
             "code",
             "问题编号",
             max_length=24,
             digits_only=False,
-            required=True,
-            note="必填；如 ZG2026-00001，台账内唯一",
+            note="选填；如 ZG2026-00001，台账内唯一；清单没有编号时按问题内容生成",
             aliases=("编号", "问题序号"),
             width=16,
         ),
@@ -88,8 +247,7 @@ class Rectification(Kind):
             "source",
             "问题来源",
             _values(ProblemSource),
-            required=True,
-            note="必填",
+            note="选填；空白时按标题判断（如“省级考核评估反馈问题整改清单”），判断不了的拒绝",
             aliases=("来源",),
             width=16,
         ),
@@ -97,8 +255,7 @@ class Rectification(Kind):
             "category",
             "问题类别",
             max_length=40,
-            required=True,
-            note="必填",
+            note=f"选填；空白为“{UNSORTED}”",
             aliases=("类别", "问题类型"),
             width=18,
         ),
@@ -108,10 +265,17 @@ class Rectification(Kind):
             max_length=2000,
             required=True,
             note="必填",
-            aliases=("问题", "存在问题", "问题表现"),
+            aliases=("问题", "存在问题", "问题表现", "反馈问题", "具体问题", "问题清单"),
             width=40,
         ),
-        TOWNSHIP,
+        f.name(
+            "township",
+            "责任乡镇",
+            max_length=40,
+            note="选填；乡镇名称或代码（空白时看责任单位）",
+            aliases=("乡镇", "乡镇名称", "所属乡镇"),
+            width=12,
+        ),
         f.name(
             "village",
             "责任村",
@@ -120,41 +284,62 @@ class Rectification(Kind):
             aliases=("村", "所在村"),
             width=12,
         ),
-        f.name(
-            "unit",
-            "责任单位",
-            max_length=60,
-            note="选填；帮扶单位名称，须已存在",
-            aliases=("帮扶单位",),
+        f.text(
+            "lead_unit",
+            "牵头单位",
+            max_length=100,
+            note="选填；如 县乡村振兴局",
+            aliases=("牵头部门",),
             width=16,
         ),
-        f.name("responsible_person", "责任人", required=True, note="必填", width=10),
+        f.text(
+            "unit",
+            "责任单位",
+            max_length=200,
+            note="选填；乡镇、帮扶单位或县直部门；县直部门或多个单位的问题记为县级问题",
+            aliases=("帮扶单位", "责任部门"),
+            width=16,
+        ),
+        f.name("responsible_person", "责任人", note="选填", width=10),
         f.text("measure", "整改措施", max_length=2000, note="选填", aliases=("措施",), width=30),
         f.choice(
             "kind",
             "整改类型",
             _values(RectificationKind),
-            required=True,
-            note="必填",
+            note="选填；空白时按整改时限判断（立行立改、长期坚持，其余为限期整改）",
             aliases=("整改方式",),
             width=12,
         ),
-        f.day("found_on", "发现日期", required=True, note="必填；不能晚于今天"),
         f.day(
+            "found_on",
+            "发现日期",
+            note="选填；不能晚于今天；空白取导入当日、整改时限、销号日期中最早的",
+            aliases=("反馈日期", "交办日期"),
+        ),
+        Field(
             "deadline",
             "整改时限",
+            deadline,
             required=True,
-            note="必填；不能早于发现日期",
-            aliases=("完成时限", "整改期限"),
+            note="必填；日期，或“2026年12月底前”“立行立改”“长期坚持”",
+            aliases=("完成时限", "整改期限", "整改时间"),
+            width=16,
         ),
         f.choice(
             "status",
             "整改状态",
             _values(RectificationStatus),
-            required=True,
-            note="必填；已销号的须填销号日期",
+            note="已销号的须填销号日期；空白时按整改进展判断",
             aliases=("状态", "整改进度"),
             width=10,
+        ),
+        f.text(
+            "progress",
+            "整改进展",
+            max_length=2000,
+            note="选填；如“已完成”“整改中”“未整改”“长期坚持”，写入整改措施之后的进展说明",
+            aliases=("整改进展情况", "进展情况", "完成情况", "整改情况"),
+            width=30,
         ),
         f.day("closed_on", "销号日期", note="已销号的必填；不能晚于今天", aliases=("完成日期",)),
         f.text("evidence", "佐证材料", max_length=2000, note="选填", aliases=("佐证",), width=20),
@@ -163,58 +348,71 @@ class Rectification(Kind):
     def plan(self, conn: Connection, records: list[Record], ctx: ImportContext) -> Plan:
         places = refs.Places(conn)
         units = refs.units(conn)
+        codes = {r.row: r.get("code") or generated_code(r) for r in records}
         before = dict(
             conn.execute(
                 select(RectificationItem.code, RectificationItem.township_id).where(
-                    RectificationItem.code.in_({r.values["code"] for r in records})
+                    RectificationItem.code.in_(set(codes.values()))
                 )
             ).all()
         )
+        source_of_title = source_from_title(ctx.title)
 
         def to_row(record: Record) -> tuple[dict[str, Any], int | None]:
             values = record.values
-            if values["code"] in before and not ctx.may_write(before[values["code"]]):
+            code = codes[record.row]
+            if code in before and not ctx.may_write(before[code]):
                 raise RowRejectedError("该问题现属其他乡镇，不在您的数据范围内")
-            township_id = places.township(values["township"], "township")
-            village = record.get("village")
-            unit = record.get("unit")
-            if unit and unit not in units:
-                raise RowRejectedError("帮扶单位不存在", "unit")
-            found_on = f.not_future(values["found_on"], ctx.today, "found_on", "发现日期")
-            if values["deadline"] < found_on:
-                raise RowRejectedError("整改时限早于发现日期", "deadline")
-            closed_on = record.get("closed_on")
-            if values["status"] == RectificationStatus.CLOSED:
-                if closed_on is None:
-                    raise RowRejectedError("已销号的问题须填写销号日期", "closed_on")
-                f.not_future(closed_on, ctx.today, "closed_on", "销号日期")
-                if closed_on < found_on:
-                    raise RowRejectedError("销号日期早于发现日期", "closed_on")
-            elif closed_on is not None:
+            source = record.get("source") or source_of_title
+            if source is None:
                 raise RowRejectedError(
-                    f"状态为“{values['status']}”的问题不应有销号日期", "closed_on"
+                    "没有问题来源：请加“问题来源”列，或在标题中写明来源（如“省级考核评估反馈”）",
+                    "source",
                 )
+            township_id, unit_id, written_unit = _responsible(record, places, units)
+            village = record.get("village")
+            if record.get("found_on") is not None:
+                found_on = f.not_future(values["found_on"], ctx.today, "found_on", "发现日期")
+                due, kind = _deadline(values["deadline"], found_on, record.get("kind"))
+                if due < found_on:
+                    raise RowRejectedError("整改时限早于发现日期", "deadline")
+                status, closed_on = _status(record, found_on, ctx)
+            else:
+                # A published list says when a problem was due and done, not when it was
+                # found: no later than any of those, nor than today.
+                due, kind = _deadline(values["deadline"], ctx.today, record.get("kind"))
+                status, closed_on = _status(record, date.min, ctx)
+                found_on = min(d for d in (ctx.today, due, closed_on) if d is not None)
             row: dict[str, Any] = {
-                "code": values["code"],
-                "source": values["source"],
-                "category": values["category"],
+                "code": code,
+                "source": source,
+                "category": record.get("category") or UNSORTED,
                 "description": values["description"],
                 "township_id": township_id,
-                "responsible_person": values["responsible_person"],
-                "kind": values["kind"],
+                "responsible_person": record.get("responsible_person", ""),
+                "kind": kind,
                 "found_on": found_on,
-                "deadline": values["deadline"],
-                "status": values["status"],
+                "deadline": due,
+                "status": status,
                 "closed_on": closed_on,
+                "lead_unit": record.get("lead_unit", ""),
+                "responsible_unit": written_unit,
             }
             # Optional columns left blank keep what the item has.
             if village:
+                if township_id is None:
+                    raise RowRejectedError("县级问题（未落到乡镇）不能填写责任村", "village")
                 row["village_id"] = places.village(village, "village", township_id).id
-            if unit:
-                row["unit_id"] = units[unit]
-            for key in ("measure", "evidence"):
-                if record.get(key):
-                    row[key] = record.values[key]
+            if unit_id is not None:
+                row["unit_id"] = unit_id
+            measure = record.get("measure")
+            progress = record.get("progress")
+            if measure or progress:
+                row["measure"] = "\n".join(
+                    t for t in (measure, progress and f"整改进展：{progress}") if t
+                )
+            if record.get("evidence"):
+                row["evidence"] = values["evidence"]
             return row, township_id
 
         def on_update(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -232,8 +430,8 @@ class Rectification(Kind):
             key_columns=("code",),
             labels=RECTIFICATION_LABELS,
             to_row=to_row,
-            key_text=lambda r: r.values["code"],
-            duplicate_label="同一问题编号",
+            key_text=lambda r: codes[r.row] + ("" if r.get("code") else "（按问题内容生成的编号）"),
+            duplicate_label="同一问题",
             insert_defaults=lambda: {
                 "village_id": None,
                 "unit_id": None,
