@@ -152,3 +152,44 @@ def test_a_head_name_shared_by_two_households_of_the_village_is_refused_not_gues
     report = dry(engine, forms_book(two, blank_third=False), "registers", settings)
     assert report.counts.rejected == 10
     assert f"都叫“{first['head_name']}”，请填写户编号" in report.error_messages()[0]
+
+
+def card_sheet(book: Workbook, household: dict, wage: float) -> None:
+    """A 收入明白卡: labelled values down the page, no table."""
+    sheet = book.create_sheet(household["head_name"])
+    sheet.append(["脱贫户家庭收入明白卡（2023年度）"])
+    sheet.append(["户主姓名", household["head_name"], "户编号", household["code"]])
+    sheet.append(["年度", 2023, "家庭人口", f"{household['members']}人"])
+    sheet.append(["收入项目", "金额（元）"])
+    sheet.append(["工资性收入", wage])
+    sheet.append(["其中：务工收入", wage - 2000])
+    sheet.append(["生产经营性收入", 6000])
+    sheet.append(["财产性收入", 300])
+    sheet.append(["转移性收入", 4200])
+    sheet.append(["生产经营性支出", 1500])
+    sheet.append(["家庭纯收入", wage + 6000 + 300 + 4200 - 1500])
+    sheet.append(["帮扶责任人签字：", None, "户主签字："])
+
+
+def test_a_workbook_of_income_cards_imports_one_annual_row_per_card(engine, settings, two):
+    book = Workbook()
+    book.remove(book.active)
+    for household, wage in zip(two, (30000, 24000), strict=True):
+        card_sheet(book, household, wage)
+    buffer = BytesIO()
+    book.save(buffer)
+    content = as_excel_saves(buffer.getvalue())
+    report = dry(engine, content, "income_years", settings)
+    assert report.error_messages() == []
+    assert report.counts.inserted == 2
+    committed(engine, content, "income_years", settings)
+    with engine.connect() as conn:
+        wage, business, cost = conn.execute(
+            text(
+                "SELECT wage, business, production_cost FROM income_years y "
+                "JOIN households h ON h.id = y.household_id WHERE h.code = :c AND y.year = 2023"
+            ),
+            {"c": two[0]["code"]},
+        ).one()
+    assert (wage, business, cost) == (30000, 6000, 1500)
+    assert committed(engine, content, "income_years", settings).report.counts.unchanged == 2

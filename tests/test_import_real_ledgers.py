@@ -434,3 +434,30 @@ def prepared_with(content: bytes, settings, mapping):
         limits=settings.imports,
         mapping=mapping,
     )
+
+
+def test_an_income_detail_sheet_reads_each_source_through_its_total(writable, settings, households):
+    """收入明细: each source a merged title over 合计 and its sub-items."""
+    code = households[0]["code"]
+    book = Workbook()
+    sheet = book.active
+    # The sources' totals first, last and in the middle of their groups.
+    sheet.append(["户编号", "年度", "工资性收入（元）", None, None, "生产经营性收入（元）", None,
+                  None, "财产性收入（元）", "转移性收入（元）", None, None,
+                  "生产经营性支出（元）"])  # fmt: skip
+    sheet.append([None, None, "务工收入", "公益岗收入", "合计", "合计", "种植业", "养殖业", None,
+                  "低保金", "合计", "养老保险金", None])  # fmt: skip
+    for merged in ("A1:A2", "B1:B2", "C1:E1", "F1:H1", "I1:I2", "J1:L1", "M1:M2"):
+        sheet.merge_cells(merged)
+    sheet.append([code, 2023, 26000, 4000, 30000, 8000, 5000, 3000, 200, 3000, 5000, 2000, 1200])
+    result = committed(writable, saved_book(book), "income_years", settings)
+    report = result.report
+    assert report.prepared.unresolved == ()
+    assert "按合计导入、不单独导入的分项列" in "\n".join(report.prepared.notes())
+    assert report.counts.inserted == 1
+    with writable.connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT wage, business, property, transfer, production_cost FROM income_years y "
+            f"JOIN households h ON h.id = y.household_id WHERE h.code = '{code}' AND year = 2023"
+        ).one()
+    assert tuple(stored) == (30000, 8000, 200, 5000, 1200)

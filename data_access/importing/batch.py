@@ -208,6 +208,9 @@ class Prepared:
         dropped = [c.text for c in self.columns if c.how == "dropped"]
         if dropped:
             lines.append(f"指定不导入的列：{'、'.join(dropped)}")
+        parts = [c.text for c in self.columns if c.how == "part"]
+        if parts:
+            lines.append(f"按合计导入、不单独导入的分项列：{'、'.join(parts)}")
         ignored = [c.text for c in self.columns if c.how == "none"]
         if ignored:
             lines.append(f"未识别、不导入的列：{'、'.join(ignored)}")

@@ -102,7 +102,12 @@ def column_lines(prepared: Prepared) -> str:
     """The columns that are imported or deliberately left out, one line each, and what each was
     taken for (the others are listed once in the notes)."""
     titles = {field.key: field.title for field in prepared.kind.fields}
-    shown = {"auto": "识别为", "mapped": "指定为", "dropped": "指定不导入"}
+    shown = {
+        "auto": "识别为",
+        "mapped": "指定为",
+        "dropped": "指定不导入",
+        "part": "按合计导入，不单独导入",
+    }
     lines = ["列的对应："]
     for column in prepared.columns:
         if column.how in shown:

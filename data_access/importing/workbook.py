@@ -75,6 +75,7 @@ FOOTER_WORDS = (
     "签名",
 )
 _PARENTHESISED = re.compile(r"\([^)]*\)")
+_TOTAL_KEYS = frozenset({"合计", "小计", "总计", "合计数"})
 # Text a data row holds and a header never does: codes, numbers and dates written out.
 _DATA_TEXT = re.compile(r"[\d\s.,:/\-年月日号xX]*\d[\d\s.,:/\-年月日号xX]*")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
@@ -252,7 +253,8 @@ class HeaderColumn:
     # header_key(text): what a saved or typed mapping refers to.
     key: str
     field: str | None
-    # "auto" (recognised), "mapped" (by the user), "dropped" (left out by the user) or "none".
+    # "auto" (recognised), "mapped" (by the user), "dropped" (left out by the user), "part" (an
+    # item of a group read through the group's 合计) or "none".
     how: str
     # The field the header's own text names (before any mapping), or None.
     auto: str | None = None
@@ -304,6 +306,9 @@ class _Header:
     rows: tuple[int, ...]
     columns: tuple[HeaderColumn, ...]
     duplicates: tuple[str, ...]
+    # Columns of a two-row header read from their sub-header (a field, or a part of a total):
+    # the lower row changes how the sheet reads.
+    from_sub_headers: int = 0
 
     @property
     def fields(self) -> dict[int, str]:
@@ -349,11 +354,15 @@ def _group_starts(
     followed by blank cells over sub-headers — a field's header followed by a column without a
     header is just that, and what stands under them is data."""
     spans: dict[int, int] = {}
+    width = max(len(upper), len(lower))
+    upper, lower = _cells(upper, width), _cells(lower, width)
+    # A row holding one text alone is the sheet's title (merged across the table or not), not
+    # a row of group titles.
+    if sum(1 for cell in upper if not is_blank(cell)) <= 1:
+        return spans
     for merge in merges:
         if merge.first_row == row and merge.last_column > merge.first_column:
             spans[merge.first_column - 1] = merge.last_column - 1
-    width = max(len(upper), len(lower))
-    upper, lower = _cells(upper, width), _cells(lower, width)
     for index in range(width):
         if index in spans or is_blank(upper[index]):
             continue
@@ -415,6 +424,7 @@ def _header_from(
         )
         if not spans and not merged_down:
             return None
+        totals: dict[int, int] = {}
         group_of = {i: start for start, end in spans.items() for i in range(start, end + 1)}
         for index in range(width):
             top, sub = upper[index], lower[index]
@@ -436,9 +446,25 @@ def _header_from(
                 continue
             group = display(upper[start]).strip()
             word = _PARENTHESISED.sub("", normalise(group))
-            # A short sub-header names its field with the group's word: 收入（元）/ 工资性.
+            # A short sub-header names its field with the group's word: 收入（元）/ 工资性; the
+            # 合计 under a field's title (工资性收入 / 合计, 务工收入, 公益岗收入) is that field.
             spellings = [sub_text, f"{sub_text}{word}", f"{word}{sub_text}"]
+            if header_key(sub_text) in _TOTAL_KEYS:
+                spellings = [group, *spellings]
+                totals[start] = index
             columns.append(_column(index, f"{group}/{sub_text}", spellings, spec))
+        # The other columns of a group whose 合计 names its field are parts of that total: read
+        # through the total, not on their own (not money left unread).
+        for start, total in totals.items():
+            if next(c for c in columns if c.index == total).field is None:
+                continue
+            end = spans.get(start, start)
+            columns = [
+                replace(c, how="part")
+                if start <= c.index <= end and c.index != total and c.how == "none"
+                else c
+                for c in columns
+            ]
     seen: set[str] = set()
     duplicates: list[str] = []
     for column in columns:
@@ -447,7 +473,12 @@ def _header_from(
         if column.field in seen:
             duplicates.append(spec.titles.get(column.field, column.text))
         seen.add(column.field)
-    return _Header(numbers, tuple(columns), tuple(duplicates))
+    from_sub = sum(
+        1
+        for c in columns
+        if len(numbers) == 2 and "/" in c.text and (c.field is not None or c.how == "part")
+    )
+    return _Header(numbers, tuple(columns), tuple(duplicates), from_sub)
 
 
 @dataclass(frozen=True)
@@ -497,7 +528,13 @@ def find_header(
     best = [
         max(
             place,
-            key=lambda h: (h.satisfies(spec), h.score, -len(h.rows), h.rows[-1]),
+            key=lambda h: (
+                h.satisfies(spec),
+                h.score,
+                h.from_sub_headers > 0,
+                -len(h.rows),
+                h.rows[-1],
+            ),
         )
         for place in places
     ]
