@@ -233,6 +233,10 @@ def render_import(view: ViewContext) -> None:
     if len(prepared.sheets) > 1:
         _sheet_picker(prepared.sheets)
     _header_picker(prepared.preview, prepared.header_rows)
+    if prepared.unresolved:
+        st.warning(
+            f"**暂不能确认导入**：{unresolved_message(prepared)}", icon=":material/payments:"
+        )
     _mapping_form(kind, prepared.columns, expanded=bool(prepared.unresolved))
     ctx = _context(view, upload.name)
     try:
@@ -403,10 +407,6 @@ def _render_commit(
     view: ViewContext, prepared: Prepared, report: ImportReport, ctx: ImportContext
 ) -> None:
     counts = report.counts
-    if prepared.unresolved:
-        st.warning(
-            f"**暂不能确认导入**：{unresolved_message(prepared)}", icon=":material/payments:"
-        )
     all_or_nothing = st.checkbox(
         "全有或全无：只要有一行被拒绝，整个文件都不写入",
         key="import-all-or-nothing",

@@ -52,6 +52,11 @@ def ledger(database_url: str, path: Path) -> Path:
     return path
 
 
+def ledger_input(page: Page):
+    """The workbook uploader of the 导入台账 tab (the 导入边界 tab has one for GeoJSON)."""
+    return page.locator('input[type="file"][accept*=".xlsx"]')
+
+
 def settle(page: Page) -> None:
     wait_for_run(page)
     page.evaluate(WAIT_UNTIL_DRAWN_JS, [QUIET_MS, RUN_TIMEOUT_MS])
@@ -69,9 +74,7 @@ def test_an_office_user_uploads_reads_the_dry_run_and_commits(
     settle(page)
     expect(page.get_by_role("button", name="下载“收支登记”导入模板")).to_be_visible()
 
-    page.locator('[data-testid="stFileUploaderDropzone"] input[type="file"]').set_input_files(
-        workbook
-    )
+    ledger_input(page).set_input_files(workbook)
     expect(page.get_by_text("试导入结果")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     settle(page)
     metrics = {
@@ -108,4 +111,51 @@ def test_an_office_user_uploads_reads_the_dry_run_and_commits(
     expect(page.get_by_role("option", name="10月收支登记.xlsx（拒绝 1 行）")).to_be_visible()
     page.keyboard.press("Escape")
     page.screenshot(path=SCREENSHOTS / "import-history.png")
+    assert foreign_requests(request_log, server_url) == []
+
+
+def test_a_clerk_maps_an_unknown_money_column_once_and_the_next_file_reuses_it(
+    page: Page, server_url: str, request_log: list[str], demo_env: dict[str, str], tmp_path: Path
+) -> None:
+    engine = make_engine(demo_env["DASHBOARD_DB_URL"])
+    with engine.connect() as conn:
+        code = conn.execute(select(Household.code).order_by(Household.id.desc()).limit(1)).scalar()
+    engine.dispose()
+    workbook = tmp_path / "种养业收入台账.xlsx"
+    header = ["户编号", "月份", "工资性收入（元）", "种养业收入（元）"]
+    workbook.write_bytes(
+        workbook_bytes([header, [code, "2024年3月", 900, 300]], title="城关镇收支登记（补录）")
+    )
+    open_view(page, server_url, IMPORT)
+    page.get_by_test_id("stSelectbox").filter(has_text="台账类别").click()
+    page.get_by_role("option", name="收支登记").click()
+    settle(page)
+    ledger_input(page).set_input_files(workbook)
+    expect(page.get_by_text("暂不能确认导入")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    settle(page)
+    expect(page.get_by_role("button", name="确认导入")).to_be_disabled()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "import-mapping-needed.png")
+
+    page.get_by_test_id("stSelectbox").filter(has_text="D 列“种养业收入（元）”").click()
+    page.get_by_role("option", name="经营性收入（元）").click()
+    page.get_by_role("button", name="按此对应重新试导入").click()
+    expect(page.get_by_text("按指定对应的列：种养业收入（元） → 经营性收入（元）")).to_be_visible(
+        timeout=RUN_TIMEOUT_MS
+    )
+    settle(page)
+    expect(page.get_by_text("暂不能确认导入")).to_have_count(0)
+    page.screenshot(path=SCREENSHOTS / "import-mapping-applied.png")
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.get_by_text("导入完成（批次 #")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    settle(page)
+
+    # The same headers again, in a new file: the confirmed mapping is used and said to be.
+    again = tmp_path / "种养业收入台账（四月）.xlsx"
+    again.write_bytes(workbook_bytes([header, [code, "2024年4月", 950, 320]]))
+    ledger_input(page).set_input_files(again)
+    expect(page.get_by_text("已套用")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    settle(page)
+    expect(page.get_by_role("button", name="确认导入")).to_be_enabled()
+    page.screenshot(path=SCREENSHOTS / "import-mapping-reused.png")
     assert foreign_requests(request_log, server_url) == []
