@@ -6,6 +6,7 @@ message names the key and the problem, so an office IT person can fix the file w
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import os
 import tomllib
@@ -17,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config.clock import Clock
+from data_access.models import CadreRole
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "settings.toml"
@@ -34,6 +36,8 @@ INDICATORS = (
     "income_growth",
     "meetings",
 )
+# Duty holders a tour may name: the roles the data knows (data_access.models.CadreRole).
+CADRE_ROLES = tuple(role.value for role in CadreRole)
 # Components of a village's 暗访 risk score (data_access/risk.py), in display order.
 RISK_COMPONENTS = (
     "visits",
@@ -107,8 +111,6 @@ class VisitSettings:
     village_tour_roles: tuple[str, ...]
     township_tour_roles: tuple[str, ...]
     grid_visits_per_month: int
-    data_cleanings_per_month: int
-    unit_leader_visits_per_year: int
 
 
 @dataclass(frozen=True)
@@ -194,11 +196,15 @@ class Settings:
 
 
 class _Reader:
-    """Reads typed values out of the parsed TOML, naming the full key in every error."""
+    """Reads typed values out of the parsed TOML, naming the full key in every error, and
+    remembers what it read: a key nobody reads is a typing error (``grace_dayz``) that would
+    otherwise leave the default in force unnoticed."""
 
     def __init__(self, data: dict[str, Any], prefix: str = "") -> None:
         self._data = data
         self._prefix = prefix
+        self._read: set[str] = set()
+        self._sections: list[_Reader] = []
 
     def _key(self, name: str) -> str:
         return f"{self._prefix}{name}"
@@ -206,13 +212,29 @@ class _Reader:
     def _raw(self, name: str) -> Any:
         if name not in self._data:
             raise SettingsError(f"配置错误 {self._key(name)}：缺少此项")
+        self._read.add(name)
         return self._data[name]
 
     def section(self, name: str) -> _Reader:
         value = self._raw(name)
         if not isinstance(value, dict):
             raise SettingsError(f"配置错误 {self._key(name)}：应为一个表（[section]）")
-        return _Reader(value, f"{self._key(name)}.")
+        child = _Reader(value, f"{self._key(name)}.")
+        self._sections.append(child)
+        return child
+
+    def refuse_unknown(self) -> None:
+        """Raise SettingsError naming every key that was never read, with the likely meant one."""
+        unknown = []
+        for name in self._data:
+            if name not in self._read:
+                close = difflib.get_close_matches(name, list(self._read), n=1)
+                hint = f"（是否应为 {self._key(close[0])}？）" if close else ""
+                unknown.append(f"{self._key(name)}{hint}")
+        if unknown:
+            raise SettingsError(f"配置错误：未知的配置项 {'、'.join(unknown)}，请删除或改正")
+        for child in self._sections:
+            child.refuse_unknown()
 
     def text(self, name: str, *, allow_empty: bool = False) -> str:
         value = self._raw(name)
@@ -245,10 +267,17 @@ class _Reader:
             )
         return value
 
-    def texts(self, name: str) -> tuple[str, ...]:
+    def texts(self, name: str, *, options: tuple[str, ...] | None = None) -> tuple[str, ...]:
         value = self._raw(name)
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             raise SettingsError(f"配置错误 {self._key(name)}：应为非空的文字列表，实为 {value!r}")
+        if options is not None:
+            unknown = [v for v in value if v not in options]
+            if unknown:
+                raise SettingsError(
+                    f"配置错误 {self._key(name)}：未知的{'、'.join(unknown)}，"
+                    f"可选 {' / '.join(options)}"
+                )
         return tuple(value)
 
     def ascending_numbers(self, name: str) -> tuple[float, ...]:
@@ -406,7 +435,7 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
     app = root.section("app")
     auth_settings = _auth_settings(root.section("auth"))
     clock = _clock(root.section("clock"), production=auth_settings.production)
-    return Settings(
+    settings = Settings(
         county=CountySettings(name=county.text("name"), division_code=division_code),
         database_url=_resolve_database_url(root.section("database").text("default_url")),
         app=AppSettings(period_lag_days=app.integer("period_lag_days")),
@@ -415,11 +444,9 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
         registers=RegisterSettings(grace_days=root.section("registers").integer("grace_days")),
         visits=VisitSettings(
             cadre_visits_per_month=visits.integer("cadre_visits_per_month", minimum=1),
-            village_tour_roles=visits.texts("village_tour_roles"),
-            township_tour_roles=visits.texts("township_tour_roles"),
+            village_tour_roles=visits.texts("village_tour_roles", options=CADRE_ROLES),
+            township_tour_roles=visits.texts("township_tour_roles", options=CADRE_ROLES),
             grid_visits_per_month=visits.integer("grid_visits_per_month", minimum=1),
-            data_cleanings_per_month=visits.integer("data_cleanings_per_month", minimum=1),
-            unit_leader_visits_per_year=visits.integer("unit_leader_visits_per_year", minimum=1),
         ),
         rectification=rectification,
         rankings=rankings,
@@ -429,6 +456,8 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
         clock=clock,
         source=source,
     )
+    root.refuse_unknown()
+    return settings
 
 
 def _auth_settings(section: _Reader) -> AuthSettings:

@@ -91,6 +91,8 @@ _MISSING = object()
         ("clock", "time_zone", "Asia/Beijing", "clock.time_zone"),
         ("clock", "time_zone", "", "clock.time_zone"),
         ("visits", "village_tour_roles", [], "visits.village_tour_roles"),
+        ("visits", "village_tour_roles", ["第一书纪"], "visits.village_tour_roles"),
+        ("visits", "township_tour_roles", ["乡镇长", "镇长"], "visits.township_tour_roles"),
         ("registers", "grace_days", _MISSING, "registers.grace_days"),
         ("inspection", "team_size", 0, "inspection.team_size"),
         ("inspection", "households_per_village", "20", "inspection.households_per_village"),
@@ -118,6 +120,24 @@ _MISSING = object()
 def test_an_invalid_value_stops_with_a_message_naming_the_key(section, key, value, expected):
     with pytest.raises(SettingsError, match=re.escape(expected)):
         parse_settings(_with(section, key, value), DEFAULT_CONFIG_PATH)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "expected"),
+    [
+        ("registers", "grace_dayz", "registers.grace_dayz（是否应为 registers.grace_days？）"),
+        ("", "colour", "colour"),
+        ("rankings.weights", "visit", "rankings.weights.visit"),
+    ],
+)
+def test_an_unknown_key_stops_start_up_naming_it(section, key, expected):
+    data = shipped()
+    target = data
+    for part in filter(None, section.split(".")):
+        target = target[part]
+    target[key] = 1
+    with pytest.raises(SettingsError, match=re.escape(f"未知的配置项 {expected}")):
+        parse_settings(data, DEFAULT_CONFIG_PATH)
 
 
 def test_database_url_comes_from_the_environment_first(monkeypatch):

@@ -52,8 +52,6 @@ VISITS = VisitSettings(
     village_tour_roles=("第一书记", "工作队员", "村支书"),
     township_tour_roles=("乡镇党委书记", "乡镇长"),
     grid_visits_per_month=1,
-    data_cleanings_per_month=2,
-    unit_leader_visits_per_year=2,
 )
 EVERYWHERE = Scope(frozenset({1, 2}))
 
