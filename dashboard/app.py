@@ -96,7 +96,7 @@ def sign_in() -> tuple[Access, dict[str, list[st.Page]], st.Page] | None:
         render_error_page("配置文件有误，看板无法启动", str(error))
         return None
     try:
-        with engine_for(settings.database_url).begin() as conn:
+        with engine_for(settings.database_url).connect() as conn:
             has_data = bool(data_status(conn=conn).months)
             demo_left = demo_passwords_in_use(conn=conn)
             users = user_count(conn=conn)

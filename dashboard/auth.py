@@ -17,10 +17,11 @@ import streamlit as st
 from sqlalchemy import Connection
 
 from config import Clock, Settings
-from dashboard.context import current_view
+from dashboard.context import current_view, writing
 from dashboard.data import engine_for
-from data_access.audit import AuditAction, record
+from data_access.audit import AuditAction
 from data_access.auth import Access, AuthError, LoginRefusedError, access_for, authenticate
+from data_access.commands import change
 
 T = TypeVar("T")
 
@@ -57,8 +58,8 @@ def sign_out(notice: str | None = None) -> None:
 
 
 def _logout(database_url: str, username: str, clock: Clock) -> None:
-    with engine_for(database_url).begin() as conn:
-        record(conn=conn, username=username, action=AuditAction.LOGOUT, at=clock.now())
+    with change(engine_for(database_url), by=username, at=clock.now()) as write:
+        write.audit(AuditAction.LOGOUT)
     sign_out("已退出登录。")
 
 
@@ -85,14 +86,15 @@ def render_login(*, settings: Settings) -> None:
     if not submitted:
         return
     refusal = None
-    with engine_for(settings.database_url).begin() as conn:
+    attempt = change(engine_for(settings.database_url), by=username, at=settings.clock.now())
+    with attempt as write:
         # Caught inside the transaction: the failure count and audit entry must be committed.
         try:
             authenticate(
-                conn=conn,
+                conn=write.conn,
                 username=username,
                 password=password,
-                now=settings.clock.now(),
+                now=write.at,
                 max_failures=settings.auth.max_failed_logins,
                 lockout_minutes=settings.auth.lockout_minutes,
             )
@@ -130,14 +132,9 @@ def render_refusal(*, title: str, access: Access) -> None:
     )
 
 
-def _username() -> str:
-    return current_view().access.username
-
-
 def _write_audit(**entry: Any) -> None:
-    view = current_view()
-    with engine_for(view.database_url).begin() as conn:
-        record(conn=conn, username=_username(), at=view.clock.now(), **entry)
+    with writing(current_view()) as write:
+        write.audit(**entry)
 
 
 def audit_view(target: str, *, rows: int | None = None, detail: dict | None = None) -> None:
@@ -164,15 +161,14 @@ def audit_refusal(target: str) -> None:
     _write_audit(action=AuditAction.REFUSED, target=target)
 
 
-def run_change(change: Callable[..., None], **kwargs: Any) -> str | None:
+def run_change(user_change: Callable[..., None], **kwargs: Any) -> str | None:
     """Run a user-management change as the signed-in user, in one transaction.
 
     Returns None on success, or the Chinese reason it was refused.
     """
-    view = current_view()
     try:
-        with engine_for(view.database_url).begin() as conn:
-            change(conn=conn, by=view.access.username, now=view.clock.now(), **kwargs)
+        with writing(current_view()) as write:
+            user_change(conn=write.conn, by=write.by, now=write.at, **kwargs)
     except AuthError as error:
         return str(error)
     return None

@@ -7,6 +7,7 @@ sidebar, and pages read it with ``current_view()``; pages never build a scope th
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -14,8 +15,9 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from config import Clock, Settings
-from dashboard.data import fetch
+from dashboard.data import engine_for, fetch
 from data_access.auth import Access
+from data_access.commands import Change, change
 from data_access.scope import Scope
 
 T = TypeVar("T")
@@ -45,6 +47,22 @@ class ViewContext:
         return fetch(
             query, database_url=self.database_url, data_version=self.data_version, **kwargs
         )
+
+    def write(self, *, author: str = "") -> AbstractContextManager[Change]:
+        """A write by the signed-in user, now (``writing``)."""
+        return writing(self, author=author)
+
+
+def writing(view: ViewContext, *, author: str = "") -> AbstractContextManager[Change]:
+    """A write by the view's signed-in user at the clock's now (data_access.commands): the only
+    way a page or component changes the database. ``author`` is the name its rows carry (the
+    display name); the audit trail names the account."""
+    return change(
+        engine_for(view.database_url),
+        by=view.access.username,
+        at=view.clock.now(),
+        author=author,
+    )
 
 
 def set_current_view(view: ViewContext) -> None:

@@ -27,6 +27,7 @@ from data_access.boundaries import (
     BoundaryOptions,
     import_boundary_file,
 )
+from data_access.commands import change
 from data_access.db import init_db, is_empty, make_engine
 from data_access.importing import cli as import_cli
 from data_access.importing.cli import CLI_USER
@@ -193,8 +194,8 @@ def print_demo_users(engine: Engine, settings: Settings) -> int:
     if settings.auth.production:
         print('生产模式（auth.deployment = "production"）：不创建演示账号。')
         return 0
-    with engine.begin() as conn:
-        lines = ensure_demo_users(conn=conn, now=settings.clock.now())
+    with change(engine, by=CLI_USER, at=settings.clock.now()) as write:
+        lines = ensure_demo_users(conn=write.conn, now=write.at)
     print("演示账号（仅供演示，密码已公开；生产部署前请停用或重设）：")
     print("\n".join(lines))
     return 0
@@ -230,9 +231,9 @@ def manage_users(engine: Engine, args: argparse.Namespace, settings: Settings) -
         if args.users_command == "add":
             township_id = _township_id(engine, args.township)
             password = _password(args.password)
-            with engine.begin() as conn:
+            with change(engine, by=by, at=now) as write:
                 add_user(
-                    conn=conn,
+                    conn=write.conn,
                     username=args.username,
                     display_name=args.name,
                     password=password,
@@ -243,13 +244,15 @@ def manage_users(engine: Engine, args: argparse.Namespace, settings: Settings) -
                 )
             print(f"已新增用户 {args.username}（{'、'.join(args.role)}）")
         elif args.users_command == "disable":
-            with engine.begin() as conn:
-                disable_user(conn=conn, username=args.username, by=by, now=now)
+            with change(engine, by=by, at=now) as write:
+                disable_user(conn=write.conn, username=args.username, by=by, now=now)
             print(f"已停用用户 {args.username}")
         else:
             password = _password(args.password)
-            with engine.begin() as conn:
-                reset_password(conn=conn, username=args.username, password=password, by=by, now=now)
+            with change(engine, by=by, at=now) as write:
+                reset_password(
+                    conn=write.conn, username=args.username, password=password, by=by, now=now
+                )
             print(f"已重设用户 {args.username} 的密码")
     except AuthError as error:
         print(error, file=sys.stderr)

@@ -1,7 +1,8 @@
 """The append-only audit trail: who signed in, saw household-level data, exported, changed users.
 
 ``record`` is the only way in, and this module offers no update or delete: an entry, once written,
-stays. Imports and inspection draws call the same ``record`` with their own action.
+stays. Writes of data append theirs through data_access.commands (``Change.audit``), in the
+transaction of the write.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class AuditAction(StrEnum):
     IMPORT = "导入台账"
     INSPECTION_DRAW = "暗访抽取"
     BOUNDARY_IMPORT = "导入边界"
+    STATUS_CHANGE = "整改状态变更"
+    FINDING = "记录暗访发现"
+    INSPECTED = "登记已暗访"
+    FINDING_TO_ITEM = "暗访发现转整改"
 
 
 def record(

@@ -65,10 +65,11 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from sqlalchemy import Connection, Engine, select, update
 
-from data_access.audit import AuditAction, record
-from data_access.db import bump_data_version, data_version
+from data_access.audit import AuditAction
+from data_access.commands import Change, change
+from data_access.db import data_version
 from data_access.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
-from data_access.models import Township, Village
+from data_access.models import DataSource, Township, Village
 
 # Where published files put the place's name and code, in the order they are tried.
 NAME_PROPERTIES = ("Name", "NAME", "name", "名称", "街道名称", "乡镇名称")
@@ -1042,23 +1043,22 @@ def dry_run_boundaries(
 
 
 def import_boundaries(
-    conn: Connection,
+    write: Change,
     collection: Any,
     *,
-    username: str,
-    now: datetime,
     options: BoundaryOptions | None = None,
     expected_digest: str | None = None,
     file_name: str = "",
 ) -> BoundaryReport:
     """Replace township (and the given villages') boundaries from a parsed GeoJSON document,
-    inside the caller's transaction, audited as done by ``username`` at ``now``; bumps the data
-    version. Writes only what changes; when nothing does, writes nothing (no audit entry, same
-    data version).
+    inside the write's transaction, with its audit row; raises the boundaries version. Writes
+    only what changes; when nothing does, writes nothing (no audit entry, same data version).
+    The report's data version is the one before the write (``write.version`` after it).
 
     Raises BoundaryError (before writing anything) for a file ``dry_run_boundaries`` refuses, and
     when ``expected_digest`` (a dry run's ``digest``) differs from what would now be written.
     """
+    conn = write.conn
     plan = _plan(conn, collection, options or BoundaryOptions())
     report = replace(plan.report, written=True)
     if expected_digest is not None and expected_digest != report.digest:
@@ -1072,15 +1072,36 @@ def import_boundaries(
     for village_id, values in plan.village_values.items():
         conn.execute(update(Village).where(Village.id == village_id).values(**values))
     source = f"（{file_name}）" if file_name else ""
-    record(
-        conn=conn,
-        username=username,
-        action=AuditAction.BOUNDARY_IMPORT,
+    write.touch(DataSource.BOUNDARIES)
+    write.audit(
+        AuditAction.BOUNDARY_IMPORT,
         target=f"乡镇 {len(plan.township_values)} 个、村 {len(plan.village_values)} 个{source}",
         rows=report.changes,
-        at=now,
     )
-    return replace(report, data_version=bump_data_version(conn, at=now))
+    return report
+
+
+def commit_boundaries(
+    engine: Engine,
+    collection: Any,
+    *,
+    username: str,
+    now: datetime,
+    options: BoundaryOptions | None = None,
+    expected_digest: str | None = None,
+    file_name: str = "",
+) -> BoundaryReport:
+    """``import_boundaries`` as one write by ``username`` at ``now``; the report carries the
+    data version after it."""
+    with change(engine, by=username, at=now) as write:
+        report = import_boundaries(
+            write,
+            collection,
+            options=options,
+            expected_digest=expected_digest,
+            file_name=file_name,
+        )
+    return replace(report, data_version=write.version or report.data_version)
 
 
 def import_boundary_file(
@@ -1099,7 +1120,6 @@ def import_boundary_file(
     if not commit:
         with engine.connect() as conn:
             return dry_run_boundaries(conn, collection, options=options)
-    with engine.begin() as conn:
-        return import_boundaries(
-            conn, collection, username=username, now=now, options=options, file_name=path.name
-        )
+    return commit_boundaries(
+        engine, collection, username=username, now=now, options=options, file_name=path.name
+    )

@@ -1,10 +1,13 @@
-"""Query results kept in the database per data version and settings, shared by every process.
+"""Query results kept in the database per version of their sources and settings, shared by every
+process.
 
 Aggregating a year of registers and visits takes long at the scale of a county and grows with
 the data; its result is small. So a result is computed once for the whole county, stored, and
-read from the database until the data version (bumped by every write) or the settings change;
-rows of older versions are deleted when new ones are written. A reader with a narrower scope
-keeps its own townships' rows afterwards, so one user's scope never shapes what another reads.
+read from the database until a source it is computed from changes (each caller names its
+``sources``; data_access.versions) or the settings do: a 销号 leaves the register and income
+results stored, an import of registers the rectification ones. Rows of the same result from
+older versions are deleted when new ones are written. A reader with a narrower scope keeps its
+own townships' rows afterwards, so one user's scope never shapes what another reads.
 
 - ``snapshot``: integer counts per entity (township, unit, village), one row each
   (``indicator_snapshots``);
@@ -12,7 +15,8 @@ keeps its own townships' rows afterwards, so one user's scope never shapes what 
   the process as well.
 
 Each store runs in a transaction of its own; two processes computing the same result at once
-both succeed, and the second write is dropped.
+both succeed, and the second write is dropped (a unique violation or, on PostgreSQL, a deadlock
+between the two is the other's success, never the reader's error).
 """
 
 from __future__ import annotations
@@ -22,18 +26,22 @@ import json
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, is_dataclass
 from datetime import date
 
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, delete, exists, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from data_access.db import data_version
-from data_access.models import FrameSnapshot, IndicatorSnapshot
+from data_access.models import DataSource, FrameSnapshot, IndicatorSnapshot
 from data_access.scope import Scope
+from data_access.versions import sources_version
+
+# What a concurrent store of the same rows can raise: the other one stored them (a unique
+# violation), or PostgreSQL broke a deadlock between the two by failing one of them.
+LOST_RACE = (IntegrityError, OperationalError)
 
 
 def settings_key(*sections: object) -> str:
@@ -46,13 +54,19 @@ def settings_key(*sections: object) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+# The entity id of the row that stands for "counted, and nothing to count" (a month without
+# circulars): its counts name the columns, so the empty result comes back with them.
+_NOTHING = -1
+
+
 def _stored(conn: Connection, where: list, key: str) -> pd.DataFrame | None:
     rows = conn.execute(
         select(IndicatorSnapshot.entity_id, IndicatorSnapshot.counts).where(*where)
     ).all()
     if not rows:
         return None
-    return pd.DataFrame([{key: entity_id, **counts} for entity_id, counts in rows])
+    frame = pd.DataFrame([{key: entity_id, **counts} for entity_id, counts in rows])
+    return frame[frame[key] != _NOTHING].reset_index(drop=True).astype("int64")
 
 
 def _store(engine: Engine, identity: dict, key: str, table: pd.DataFrame) -> None:
@@ -64,24 +78,32 @@ def _store(engine: Engine, identity: dict, key: str, table: pd.DataFrame) -> Non
             "counts": {name: int(value) for name, value in record.items() if name != key},
         }
         for record in table.to_dict("records")
+    ] or [
+        {
+            **identity,
+            "entity_id": _NOTHING,
+            "counts": {name: 0 for name in table.columns if name != key},
+        }
     ]
-    if not rows:
-        return
+    stored = IndicatorSnapshot
     try:
         with engine.begin() as writer:
             writer.execute(
-                delete(IndicatorSnapshot).where(
-                    IndicatorSnapshot.data_version < identity["data_version"]
+                delete(stored).where(
+                    stored.kind == identity["kind"],
+                    stored.sources_version < identity["sources_version"],
                 )
             )
-            writer.execute(insert(IndicatorSnapshot), rows)
-    except IntegrityError:
+            writer.execute(insert(stored), rows)
+    except LOST_RACE:
         pass  # another process stored the same snapshot first
 
 
-def _snapshot_identity(conn: Connection, *, kind: str, month: date, fingerprint: str) -> dict:
+def _snapshot_identity(
+    conn: Connection, *, kind: str, month: date, fingerprint: str, sources: Iterable[DataSource]
+) -> dict:
     return {
-        "data_version": data_version(conn),
+        "sources_version": sources_version(conn, sources),
         "settings_key": fingerprint,
         "month": month,
         "kind": kind,
@@ -92,9 +114,18 @@ def _matching(identity: dict) -> list:
     return [getattr(IndicatorSnapshot, name) == value for name, value in identity.items()]
 
 
-def has_snapshot(conn: Connection, *, kind: str, month: date, fingerprint: str) -> bool:
+def has_snapshot(
+    conn: Connection,
+    *,
+    kind: str,
+    month: date,
+    fingerprint: str,
+    sources: Iterable[DataSource],
+) -> bool:
     """Whether ``snapshot`` would read the counts of ``kind`` for ``month`` rather than compute."""
-    identity = _snapshot_identity(conn, kind=kind, month=month, fingerprint=fingerprint)
+    identity = _snapshot_identity(
+        conn, kind=kind, month=month, fingerprint=fingerprint, sources=sources
+    )
     return bool(conn.execute(select(exists().where(*_matching(identity)))).scalar())
 
 
@@ -105,15 +136,19 @@ def snapshot(
     month: date,
     key: str,
     fingerprint: str,
+    sources: Iterable[DataSource],
     compute: Callable[[], pd.DataFrame],
 ) -> pd.DataFrame:
     """Integer counts per entity (column ``key``) of ``kind`` for ``month``: from the snapshot of
-    the current data version and settings ``fingerprint``, or ``compute()``d and stored.
+    the current versions of ``sources`` (every source ``compute`` reads) and settings
+    ``fingerprint``, or ``compute()``d and stored.
 
     ``compute`` must aggregate for the whole county; a reader with a narrower scope keeps its
     own townships' rows afterwards.
     """
-    identity = _snapshot_identity(conn, kind=kind, month=month, fingerprint=fingerprint)
+    identity = _snapshot_identity(
+        conn, kind=kind, month=month, fingerprint=fingerprint, sources=sources
+    )
     stored = _stored(conn, _matching(identity), key)
     if stored is not None:
         return stored
@@ -143,10 +178,10 @@ def _decode(stored: bytes) -> pd.DataFrame:
     return frame
 
 
-# Decoded frames of this process, per engine and keyed like frame_snapshots (a new data version
-# or settings key misses): several functions of one page read the same county-wide result (the
-# income bands by township, by village, the list size), and decoding thousands of rows again
-# for each would cost more than the query. Each reader gets a copy.
+# Decoded frames of this process, per engine and keyed like frame_snapshots (a new version of
+# the sources or settings key misses): several functions of one page read the same county-wide
+# result (the income bands by township, by village, the list size), and decoding thousands of
+# rows again for each would cost more than the query. Each reader gets a copy.
 _DECODED_ENTRIES = 64
 _decoded: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple, pd.DataFrame]] = (
     weakref.WeakKeyDictionary()
@@ -183,19 +218,21 @@ def cached_frame(
     name: str,
     month: date,
     fingerprint: str,
+    sources: Iterable[DataSource],
     compute: Callable[[], pd.DataFrame],
 ) -> pd.DataFrame:
-    """A county-wide result ``name`` for ``month``: from the snapshot of the current data version
-    and settings ``fingerprint``, or ``compute()``d and stored (an empty result too).
+    """A county-wide result ``name`` for ``month``: from the snapshot of the current versions of
+    ``sources`` (every source ``compute`` reads) and settings ``fingerprint``, or
+    ``compute()``d and stored (an empty result too).
 
     ``compute`` must aggregate for the whole county with a township column, so that a reader
     with a narrower scope can keep its own townships' rows; or, for a result that depends on
     the reader's scope as a whole (ranks among the townships one sees), the scope's townships
     must be part of ``fingerprint``.
     """
-    version = data_version(conn)
+    version = sources_version(conn, sources)
     identity = {
-        "data_version": version,
+        "sources_version": version,
         "settings_key": fingerprint,
         "month": month,
         "name": name,
@@ -210,11 +247,14 @@ def cached_frame(
         frame = _decode(stored)
     else:
         frame = compute()
+        stored = FrameSnapshot
         try:
             with conn.engine.begin() as writer:
-                writer.execute(delete(FrameSnapshot).where(FrameSnapshot.data_version < version))
-                writer.execute(insert(FrameSnapshot), {**identity, "frame": _encode(frame)})
-        except IntegrityError:
+                writer.execute(
+                    delete(stored).where(stored.name == name, stored.sources_version < version)
+                )
+                writer.execute(insert(stored), {**identity, "frame": _encode(frame)})
+        except LOST_RACE:
             pass  # another process stored the same result first
     _keep(conn.engine, key, frame)
     return frame

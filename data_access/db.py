@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from alembic import command
@@ -98,17 +97,9 @@ def write_meta(conn: Connection, key: str, value: str) -> None:
 
 
 def data_version(conn: Connection) -> int:
-    """The version of the data, bumped by every write; 0 for a database never written to."""
+    """The overall version of the data, raised by every write (data_access.versions); 0 for a
+    database never written to."""
     return int(read_meta(conn, "data_version") or 0)
-
-
-def bump_data_version(conn: Connection, *, at: datetime) -> int:
-    """Mark that the data changed at ``at``: caches keyed by the version go stale, and 数据截至
-    says ``at``. Returns the new version."""
-    version = data_version(conn) + 1
-    write_meta(conn, "data_version", str(version))
-    write_meta(conn, "data_as_of", at.isoformat(timespec="minutes"))
-    return version
 
 
 def refresh_statistics(engine: Engine, table: str) -> None:

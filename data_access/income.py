@@ -63,6 +63,7 @@ from data_access.models import (
 )
 from data_access.periods import month_end, next_month, year_start
 from data_access.scope import Scope, county_scope
+from data_access.versions import INCOME_SOURCES
 
 # Where a household's figure for a year stands (the source columns of household_income_query).
 NO_SOURCE, FROM_REGISTERS, FROM_ANNUAL = 0, 1, 2
@@ -403,6 +404,7 @@ def _township_summary(
         name="income_township_summary",
         month=month,
         fingerprint=settings_key(settings),
+        sources=INCOME_SOURCES,
         compute=lambda: _compute_township_summary(
             conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
         ),
@@ -486,6 +488,7 @@ def _stored_village_bands(
         name="income_village_bands",
         month=month,
         fingerprint=settings_key(settings),
+        sources=INCOME_SOURCES,
         compute=lambda: _village_bands(
             conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
         ),
@@ -570,6 +573,7 @@ def income_histogram(
         name=f"income_histogram_{bin_width:g}",
         month=month,
         fingerprint=settings_key(settings),
+        sources=INCOME_SOURCES,
         compute=lambda: _township_histogram(
             conn=conn,
             scope=county_scope(conn=conn),
@@ -713,6 +717,7 @@ def income_structure(
         name="income_village_structure",
         month=month,
         fingerprint=settings_key(),
+        sources=INCOME_SOURCES,
         compute=lambda: _village_structure(conn=conn, scope=county_scope(conn=conn), month=month),
     )
     key = f"{grouping}_id"
@@ -781,6 +786,7 @@ def missing_registers_by_cadre(
         name="income_missing_registers",
         month=month,
         fingerprint=settings_key(grace_days),
+        sources=INCOME_SOURCES,
         compute=lambda: _missing_registers(
             conn=conn, scope=county_scope(conn=conn), month=month, grace_days=grace_days
         ),

@@ -1,12 +1,14 @@
-"""Per-household income tables computed once per data version: the sums a projection starts
-from, and the projections themselves.
+"""Per-household income tables computed once per version of what they read: the sums a
+projection starts from (the registers), and the projections themselves (households, registers
+and annual incomes).
 
 Every income figure needs, for each household, the months registered and the net income from
 January to the selected month, and last year's net income for the same months: a pass over two
-years of registers. ``income_basis`` answers from ``income_snapshots`` (rows of the current data
-version and month), filling it with one INSERT … SELECT the first time a month is asked for; the
-seed and every import warm the current months with ``warm_income``. The projection itself stays
-in SQL over these sums (data_access.income), so the projection settings are not part of the key.
+years of registers. ``income_basis`` answers from ``income_snapshots`` (rows of the current
+registers version and month), filling it with one INSERT … SELECT the first time a month is
+asked for; the seed and every import warm the current months with ``warm_income``. The
+projection itself stays in SQL over these sums (data_access.income), so the projection
+settings are not part of the key.
 
 Last year's figure of a household without an annual row (income_years) is the sum of its twelve
 registered months: ``registered_year`` reads those households' registers only, inside the
@@ -16,8 +18,9 @@ projection query, so it is stored with the projections rather than in the basis.
 income settings too): every income figure counts it, and the household list pages through it with
 an index instead of projecting the whole county for each page.
 
-A database cache shared by every app process, like data_access.snapshots: rows of an older data
-version are stale by definition and are deleted when new ones are written.
+A database cache shared by every app process, like data_access.snapshots: rows of older
+versions are stale by definition and are deleted when new ones are written. A 销号, a draw or a
+visit import leaves both tables as they are.
 """
 
 from __future__ import annotations
@@ -40,10 +43,11 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.exc import IntegrityError
 
-from data_access.db import data_version, refresh_statistics
+from data_access.caching import LOST_RACE
+from data_access.db import refresh_statistics
 from data_access.models import (
+    DataSource,
     Household,
     IncomeProjection,
     IncomeRegister,
@@ -51,10 +55,15 @@ from data_access.models import (
     IncomeYear,
 )
 from data_access.periods import same_month_last_year, year_start
+from data_access.versions import INCOME_SOURCES, sources_version
+
+# What the basis reads, and what the projections read.
+BASIS_SOURCES = frozenset({DataSource.REGISTERS})
+PROJECTION_SOURCES = INCOME_SOURCES
 
 BASIS_COLUMNS = ("household_id", "months", "ytd_net", "same_months_net")
 MONTHS_IN_A_YEAR = 12
-PROJECTION_KEY = ("data_version", "settings_key", "month")
+PROJECTION_KEY = ("sources_version", "settings_key", "month")
 # Every column of income_projections but the key, in the table's order.
 PROJECTION_COLUMNS = tuple(
     column.name
@@ -127,7 +136,9 @@ def live_basis(month: date) -> Subquery:
 
 
 def _is_stored(conn: Connection, version: int, month: date) -> bool:
-    stored = exists().where(IncomeSnapshot.data_version == version, IncomeSnapshot.month == month)
+    stored = exists().where(
+        IncomeSnapshot.sources_version == version, IncomeSnapshot.month == month
+    )
     return bool(conn.execute(select(stored)).scalar())
 
 
@@ -150,20 +161,20 @@ def _store(engine: Engine, version: int, month: date) -> None:
         basis.c.ytd_net,
         basis.c.same_months_net,
     )
-    columns = ["data_version", "month", *BASIS_COLUMNS]
+    columns = ["sources_version", "month", *BASIS_COLUMNS]
     try:
         with engine.begin() as writer:
-            writer.execute(delete(IncomeSnapshot).where(IncomeSnapshot.data_version < version))
+            writer.execute(delete(IncomeSnapshot).where(IncomeSnapshot.sources_version < version))
             writer.execute(insert(IncomeSnapshot).from_select(columns, rows))
-    except IntegrityError:
+    except LOST_RACE:
         return  # another process stored the same snapshot first
     refresh_statistics(engine, IncomeSnapshot.__tablename__)
 
 
 def income_basis(conn: Connection, month: date) -> Subquery:
-    """The basis of ``month`` for the current data version, read from the snapshot (stored first
-    when missing). Same columns as live_basis."""
-    version = data_version(conn)
+    """The basis of ``month`` for the current registers version, read from the snapshot (stored
+    first when missing). Same columns as live_basis."""
+    version = sources_version(conn, BASIS_SOURCES)
     if not _is_stored(conn, version, month):
         if not _has_registers(conn, month):
             return live_basis(month)
@@ -171,7 +182,7 @@ def income_basis(conn: Connection, month: date) -> Subquery:
     snapshot = IncomeSnapshot
     return (
         select(snapshot.household_id, snapshot.months, snapshot.ytd_net, snapshot.same_months_net)
-        .where(and_(snapshot.data_version == version, snapshot.month == month))
+        .where(and_(snapshot.sources_version == version, snapshot.month == month))
         .subquery("basis")
     )
 
@@ -180,7 +191,7 @@ def warm_income(engine: Engine, months: Iterable[date]) -> int:
     """Store the snapshots of ``months`` that are missing; returns how many were computed."""
     computed = 0
     with engine.connect() as conn:
-        version = data_version(conn)
+        version = sources_version(conn, BASIS_SOURCES)
         for month in months:
             if not _is_stored(conn, version, month) and _has_registers(conn, month):
                 _store(engine, version, month)
@@ -197,10 +208,14 @@ def income_projections(
     conn: Connection, *, month: date, fingerprint: str, rows: Callable[[], Select]
 ) -> Subquery:
     """Every household's projection for ``month``, from ``income_projections`` for the current
-    data version and the settings ``fingerprint``; when missing, ``rows()`` (a SELECT of
-    PROJECTION_COLUMNS for the whole county) is stored first, in SQL and in a transaction of its
-    own. Columns: PROJECTION_COLUMNS; the reader filters its scope."""
-    identity = {"data_version": data_version(conn), "settings_key": fingerprint, "month": month}
+    versions of PROJECTION_SOURCES and the settings ``fingerprint``; when missing, ``rows()`` (a
+    SELECT of PROJECTION_COLUMNS for the whole county) is stored first, in SQL and in a
+    transaction of its own. Columns: PROJECTION_COLUMNS; the reader filters its scope."""
+    identity = {
+        "sources_version": sources_version(conn, PROJECTION_SOURCES),
+        "settings_key": fingerprint,
+        "month": month,
+    }
     if not _projections_stored(conn, identity):
         computed = rows().subquery()
         keyed = select(
@@ -211,7 +226,7 @@ def income_projections(
             with conn.engine.begin() as writer:
                 writer.execute(
                     delete(IncomeProjection).where(
-                        IncomeProjection.data_version < identity["data_version"]
+                        IncomeProjection.sources_version < identity["sources_version"]
                     )
                 )
                 writer.execute(
@@ -219,7 +234,7 @@ def income_projections(
                         [*PROJECTION_KEY, *PROJECTION_COLUMNS], keyed
                     )
                 )
-        except IntegrityError:
+        except LOST_RACE:
             pass  # another process stored the same projections first
         else:
             refresh_statistics(conn.engine, IncomeProjection.__tablename__)

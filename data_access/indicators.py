@@ -10,6 +10,8 @@ is responsible for). Villages map to units through 定点帮扶 (unit_villages).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -36,6 +38,7 @@ from data_access.models import (
     CadreRole,
     Circular,
     CircularColor,
+    DataSource,
     Household,
     HouseholdType,
     IncomeRegister,
@@ -49,6 +52,15 @@ from data_access.models import (
 )
 from data_access.periods import month_end, next_month, year_start
 from data_access.scope import Scope
+from data_access.versions import HOUSEHOLD_SOURCES, INCOME_SOURCES
+
+# The data each family of indicators is counted from (data_access.versions): a write to any
+# other source leaves its stored counts valid.
+REGISTER_SOURCES = HOUSEHOLD_SOURCES | {DataSource.REGISTERS}
+VISIT_SOURCES = HOUSEHOLD_SOURCES | {DataSource.VISITS}
+RECTIFICATION_SOURCES = frozenset({DataSource.RECTIFICATION})
+MEETING_SOURCES = frozenset({DataSource.PLACES, DataSource.PEOPLE, DataSource.MEETINGS})
+CIRCULAR_SOURCES = frozenset({DataSource.CIRCULARS})
 
 
 class Level(StrEnum):
@@ -166,30 +178,61 @@ def register_completeness(
     return read_frame(conn, query, [level.key, "households", "registered"])
 
 
-def visit_coverage(
-    *, conn: Connection, scope: Scope, month: date, level: Level = Level.TOWNSHIP
-) -> pd.DataFrame:
-    """Households with a 帮扶干部 assigned during ``month``, and those visited in the month by
-    one of their assigned 帮扶干部.
-
-    Columns: <level>_id, assigned, visited.
-    """
+def helper_visited(month: date, visits_per_month: int) -> ColumnElement[bool]:
+    """The 帮扶干部 duty for a household in ``month``: visited at least ``visits_per_month``
+    times in the month, in the 帮扶干部 role, by a cadre assigned to it during the month. The
+    one definition every view counts (总览, 红黑榜, 走访覆盖, the wall, the 暗访 risk)."""
     end = month_end(month)
     assigned = (
         select(Assignment.cadre_id)
-        .where(
-            Assignment.household_id == Household.id,
-            Assignment.held_during(month, end),
-        )
+        .where(Assignment.household_id == Household.id, Assignment.held_during(month, end))
         .correlate(Household)
     )
-    visited = exists().where(
+    by_helper = (
         Visit.household_id == Household.id,
         Visit.role == CadreRole.HELPER,
         Visit.visit_date.between(month, end),
         Visit.cadre_id.in_(assigned),
     )
-    query = _per_household(level, scope, month, count_when(exists(assigned)), count_when(visited))
+    if visits_per_month <= 1:
+        return exists().where(*by_helper)
+    visits = select(func.count()).where(*by_helper).correlate(Household).scalar_subquery()
+    return visits >= visits_per_month
+
+
+def helper_assigned(month: date) -> ColumnElement[bool]:
+    """A 帮扶干部 was assigned to the household during ``month``: the duty covers it."""
+    # Correlated on the household only: the unit level has assignments in its own FROM.
+    return exists(
+        select(Assignment.id)
+        .where(
+            Assignment.household_id == Household.id,
+            Assignment.held_during(month, month_end(month)),
+        )
+        .correlate(Household)
+    )
+
+
+def visit_coverage(
+    *,
+    conn: Connection,
+    scope: Scope,
+    month: date,
+    visits_per_month: int,
+    level: Level = Level.TOWNSHIP,
+) -> pd.DataFrame:
+    """Households with a 帮扶干部 assigned during ``month``, and those the duty counts as
+    visited (``helper_visited``).
+
+    Columns: <level>_id, assigned, visited.
+    """
+    query = _per_household(
+        level,
+        scope,
+        month,
+        count_when(helper_assigned(month)),
+        count_when(helper_visited(month, visits_per_month)),
+    )
     return read_frame(conn, query, [level.key, "assigned", "visited"])
 
 
@@ -385,47 +428,53 @@ def circular_counts(
     return read_frame(conn, query, columns)
 
 
-COUNT_COLUMNS = (
-    "households",
-    "registered",
-    "assigned",
-    "visited",
-    "tour_required",
-    "tour_done",
-    "found",
-    "open",
-    "overdue",
-    "due",
-    "closed_on_time",
-    "income_known",
-    "above_line",
-    "growth_known",
-    "not_lower",
-    "villages",
-    "meetings_recorded",
-    "red_circulars",
-    "black_circulars",
-)
+@dataclass(frozen=True)
+class Family:
+    """Indicators counted by one query from the same sources and settings: each is stored on its
+    own (data_access.snapshots), so a write to one source recounts only the families that read
+    it."""
+
+    name: str
+    columns: tuple[str, ...]
+    sources: frozenset[DataSource]
+    # The settings the count reads: part of its cache key.
+    reads: Callable[[Settings], tuple]
+    count: Callable[[Connection, Scope, date, Settings, Level], pd.DataFrame]
 
 
-def all_indicator_counts(
-    *, conn: Connection, scope: Scope, month: date, settings: Settings, level: Level
-) -> pd.DataFrame:
-    """Every indicator's raw counts for ``month``, one row per group with any data.
-
-    Columns: <level>_id and COUNT_COLUMNS (0 where a group has no rows of that kind).
-    """
-    end = month_end(month)
-    parts = [
-        register_completeness(
+FAMILIES = (
+    Family(
+        "reg",
+        ("households", "registered"),
+        REGISTER_SOURCES,
+        lambda settings: (settings.registers.grace_days,),
+        lambda conn, scope, month, settings, level: register_completeness(
             conn=conn,
             scope=scope,
             month=month,
             grace_days=settings.registers.grace_days,
             level=level,
         ),
-        visit_coverage(conn=conn, scope=scope, month=month, level=level),
-        tour_completion(
+    ),
+    Family(
+        "helper",
+        ("assigned", "visited"),
+        VISIT_SOURCES,
+        lambda settings: (settings.visits.cadre_visits_per_month,),
+        lambda conn, scope, month, settings, level: visit_coverage(
+            conn=conn,
+            scope=scope,
+            month=month,
+            visits_per_month=settings.visits.cadre_visits_per_month,
+            level=level,
+        ),
+    ),
+    Family(
+        "tour",
+        ("tour_required", "tour_done"),
+        VISIT_SOURCES,
+        lambda settings: (settings.visits.village_tour_roles, settings.visits.township_tour_roles),
+        lambda conn, scope, month, settings, level: tour_completion(
             conn=conn,
             scope=scope,
             month=month,
@@ -433,13 +482,65 @@ def all_indicator_counts(
             township_roles=settings.visits.township_tour_roles,
             level=level,
         ),
-        rectification_progress(conn=conn, scope=scope, on=end, level=level),
-        income_standing(conn=conn, scope=scope, month=month, settings=settings.income, level=level),
-        meeting_compliance(conn=conn, scope=scope, month=month, level=level),
-        circular_counts(conn=conn, scope=scope, on=end, level=level),
-    ]
+    ),
+    Family(
+        "rect",
+        ("found", "open", "overdue", "due", "closed_on_time"),
+        RECTIFICATION_SOURCES,
+        lambda settings: (),
+        lambda conn, scope, month, settings, level: rectification_progress(
+            conn=conn, scope=scope, on=month_end(month), level=level
+        ),
+    ),
+    Family(
+        "income",
+        ("income_known", "above_line", "growth_known", "not_lower"),
+        INCOME_SOURCES,
+        lambda settings: (settings.income,),
+        lambda conn, scope, month, settings, level: income_standing(
+            conn=conn, scope=scope, month=month, settings=settings.income, level=level
+        ),
+    ),
+    Family(
+        "meeting",
+        ("villages", "meetings_recorded"),
+        MEETING_SOURCES,
+        lambda settings: (),
+        lambda conn, scope, month, settings, level: meeting_compliance(
+            conn=conn, scope=scope, month=month, level=level
+        ),
+    ),
+    Family(
+        "circular",
+        ("red_circulars", "black_circulars"),
+        CIRCULAR_SOURCES,
+        lambda settings: (),
+        lambda conn, scope, month, settings, level: circular_counts(
+            conn=conn, scope=scope, on=month_end(month), level=level
+        ),
+    ),
+)
+COUNT_COLUMNS = tuple(column for family in FAMILIES for column in family.columns)
+# Every source some indicator reads: what a score over all of them depends on.
+INDICATOR_SOURCES = frozenset().union(*(family.sources for family in FAMILIES))
+
+
+def merge_counts(parts: list[pd.DataFrame], level: Level) -> pd.DataFrame:
+    """The families' counts side by side, one row per group with any (0 where it has none)."""
     table = parts[0]
     for part in parts[1:]:
         table = table.merge(part, on=level.key, how="outer")
     table = table.fillna(0).astype("int64")
     return table[[level.key, *COUNT_COLUMNS]]
+
+
+def all_indicator_counts(
+    *, conn: Connection, scope: Scope, month: date, settings: Settings, level: Level
+) -> pd.DataFrame:
+    """Every indicator's raw counts for ``month``, one row per group with any data, counted now.
+
+    Columns: <level>_id and COUNT_COLUMNS (0 where a group has no rows of that kind).
+    """
+    return merge_counts(
+        [family.count(conn, scope, month, settings, level) for family in FAMILIES], level
+    )

@@ -33,7 +33,8 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, func, insert, literal, select, update
 
 from config.settings import Settings
-from data_access.db import bump_data_version
+from data_access.audit import AuditAction
+from data_access.commands import Change
 from data_access.income import household_income_query
 from data_access.income_snapshots import income_basis
 from data_access.masking import id_number_column, name_column
@@ -41,6 +42,7 @@ from data_access.models import (
     AssistingUnit,
     Cadre,
     CadreRole,
+    DataSource,
     Household,
     HouseholdType,
     InspectionDraw,
@@ -504,22 +506,21 @@ class LoggedDraw:
 
 
 def make_draw(
+    write: Change,
     *,
-    conn: Connection,
     parameters: DrawParameters,
     seed: str,
     planned_on: date | None,
-    drawn_by: str,
-    now: datetime,
     settings: Settings,
     replaces_draw_id: int | None = None,
 ) -> LoggedDraw:
-    """Compute a draw and append it to the log (and bump the data version). A redraw names the
-    draw it replaces; the replaced row stays as it was.
+    """Compute a draw and append it to the log, drawn by ``write.author`` at ``write.at``, with
+    its audit row. A redraw names the draw it replaces; the replaced row stays as it was.
 
-    Runs in the caller's transaction. Raises DrawNotFoundError (unknown replaced draw) and what
+    Runs in the write's transaction. Raises DrawNotFoundError (unknown replaced draw) and what
     compute_draw raises.
     """
+    conn = write.conn
     seed = seed.strip()
     if not seed:
         raise InspectionError("种子不能为空")
@@ -531,8 +532,8 @@ def make_draw(
     draw_id = conn.execute(
         insert(InspectionDraw)
         .values(
-            drawn_at=now,
-            drawn_by=drawn_by,
+            drawn_at=write.at,
+            drawn_by=write.author,
             planned_on=planned_on,
             seed=seed,
             parameters=parameters.to_json(),
@@ -542,7 +543,12 @@ def make_draw(
         )
         .returning(InspectionDraw.id)
     ).scalar_one()
-    bump_data_version(conn, at=now)
+    write.touch(DataSource.INSPECTIONS)
+    write.audit(
+        AuditAction.INSPECTION_DRAW,
+        target=f"抽签 #{draw_id}",
+        detail={"input_hash": outcome.input_hash, "replaces": replaces_draw_id},
+    )
     return LoggedDraw(int(draw_id), outcome.input_hash, outcome.result)
 
 
@@ -885,21 +891,20 @@ def _check_visit(
 
 
 def record_finding(
+    write: Change,
     *,
-    conn: Connection,
     draw_id: int,
     village_id: int,
     household_id: int | None,
     inspected_on: date,
     description: str,
-    recorded_by: str,
-    now: datetime,
 ) -> int:
-    """Record what a team found at a drawn village (household_id None) or household; moves the
-    village's last-inspected date forward and bumps the data version. Returns the finding id.
+    """Record what a team found at a drawn village (household_id None) or household, recorded by
+    ``write.author``; moves the village's last-inspected date forward. Returns the finding id.
 
     Raises DrawNotFoundError, NotInDrawError, InvalidFindingError.
     """
+    conn = write.conn
     description = description.strip()
     if not description:
         raise InvalidFindingError("请填写发现的问题")
@@ -909,7 +914,7 @@ def record_finding(
         village_id=village_id,
         household_id=household_id,
         inspected_on=inspected_on,
-        today=now.date(),
+        today=write.at.date(),
     )
     finding_id = conn.execute(
         insert(InspectionFinding)
@@ -919,33 +924,44 @@ def record_finding(
             household_id=household_id,
             inspected_on=inspected_on,
             description=description,
-            recorded_by=recorded_by,
+            recorded_by=write.author,
         )
         .returning(InspectionFinding.id)
     ).scalar_one()
     _mark_inspected(conn, village_id, inspected_on)
-    bump_data_version(conn, at=now)
+    write.touch(DataSource.INSPECTIONS)
+    write.audit(
+        AuditAction.FINDING,
+        target=f"抽签 #{draw_id} 发现 #{finding_id}",
+        rows=1,
+        detail={"检查日期": inspected_on.isoformat(), "抽查农户": household_id is not None},
+    )
     return int(finding_id)
 
 
 def record_village_inspected(
-    *, conn: Connection, draw_id: int, village_id: int, inspected_on: date, now: datetime
+    write: Change, *, draw_id: int, village_id: int, inspected_on: date
 ) -> None:
     """Record that a team inspected a drawn village (with or without findings): moves its
-    last-inspected date forward and bumps the data version.
+    last-inspected date forward.
 
     Raises DrawNotFoundError, NotInDrawError, InvalidFindingError.
     """
     _check_visit(
-        conn,
+        write.conn,
         draw_id=draw_id,
         village_id=village_id,
         household_id=None,
         inspected_on=inspected_on,
-        today=now.date(),
+        today=write.at.date(),
     )
-    _mark_inspected(conn, village_id, inspected_on)
-    bump_data_version(conn, at=now)
+    _mark_inspected(write.conn, village_id, inspected_on)
+    write.touch(DataSource.INSPECTIONS)
+    write.audit(
+        AuditAction.INSPECTED,
+        target=f"抽签 #{draw_id} 村 #{village_id}",
+        detail={"检查日期": inspected_on.isoformat()},
+    )
 
 
 def rectification_categories(*, conn: Connection) -> list[str]:
@@ -994,20 +1010,15 @@ def _responsible_person(conn: Connection, village_id: int, township_id: int) -> 
 
 
 def finding_to_rectification(
-    *,
-    conn: Connection,
-    finding_id: int,
-    category: str,
-    deadline_days: int,
-    changed_by: str,
-    now: datetime,
+    write: Change, *, finding_id: int, category: str, deadline_days: int
 ) -> str:
     """Turn a finding into a 整改台账 item (source 督查暗访, 限期整改, status 未整改, deadline
-    ``deadline_days`` after the finding), with its first status-history row, and link it on the
-    finding. Bumps the data version. Returns the item code.
+    ``deadline_days`` after the finding), with its first status-history row by
+    ``write.author``, and link it on the finding. Returns the item code.
 
     Raises FindingNotFoundError, AlreadyConvertedError, InvalidFindingError (empty category).
     """
+    conn, now = write.conn, write.at
     category = category.strip()
     if not category:
         raise InvalidFindingError("请选择问题类别")
@@ -1059,7 +1070,7 @@ def finding_to_rectification(
         insert(RectificationStatusChange).values(
             item_id=item_id,
             changed_at=now,
-            changed_by=changed_by,
+            changed_by=write.author,
             from_status=None,
             to_status=RectificationStatus.OPEN.value,
             note=(
@@ -1073,5 +1084,6 @@ def finding_to_rectification(
         .where(InspectionFinding.id == finding_id)
         .values(rectification_item_id=item_id)
     )
-    bump_data_version(conn, at=now)
+    write.touch(DataSource.INSPECTIONS, DataSource.RECTIFICATION)
+    write.audit(AuditAction.FINDING_TO_ITEM, target=f"发现 #{finding_id} → {code}", rows=1)
     return code

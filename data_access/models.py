@@ -635,6 +635,43 @@ class ImportMapping(Base):
     saved_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class DataSource(StrEnum):
+    """What a write changes, each versioned on its own (source_versions): a cache reads the
+    versions of the sources it is computed from, so a 销号 leaves the income figures cached."""
+
+    # Townships and villages, their codes, names and points.
+    PLACES = "places"
+    # The outlines drawn on the visit map (read by the map alone).
+    BOUNDARIES = "boundaries"
+    # Assisting units, cadres, their pairings with households and villages.
+    PEOPLE = "people"
+    # Households and their members.
+    HOUSEHOLDS = "households"
+    # 收支登记, month by month.
+    REGISTERS = "registers"
+    # 年度收入.
+    INCOMES = "incomes"
+    # Visits and duty records.
+    VISITS = "visits"
+    MEETINGS = "meetings"
+    # Rectification items, their history, the milestones they count down to.
+    RECTIFICATION = "rectification"
+    CIRCULARS = "circulars"
+    # Inspectors, draws, findings and the villages' last-inspected dates.
+    INSPECTIONS = "inspections"
+    BENCHMARKS = "benchmarks"
+
+
+class SourceVersion(Base):
+    """One counter per DataSource, raised in the transaction that changes the source."""
+
+    __tablename__ = "source_versions"
+
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Meta(Base):
     """Small key/value facts about the data: its as-of time and a version bumped on every write."""
 
@@ -663,17 +700,18 @@ class MetaKey(StrEnum):
 
 class IndicatorSnapshot(Base):
     """Integer counts of one entity (township, unit, village) of one kind for one month, computed
-    once per data version and settings.
+    once per version of the sources it counts and per settings.
 
     A cache that lives in the database, so it is shared by every app process: rankings, their
     12-month trends, the briefing and the visit map read it instead of re-aggregating months of
-    registers and visits. Rows of an older data version are stale by definition and are deleted
-    when new ones are written.
+    registers and visits. Rows of a kind computed from older versions of its sources are stale by
+    definition and are deleted when new ones are written; a write to another source keeps them.
     """
 
     __tablename__ = "indicator_snapshots"
 
-    data_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The version of the sources the rows were computed from (data_access.versions).
+    sources_version: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Fingerprint of the settings the counts were computed with (snapshots.settings_key).
     settings_key: Mapped[str] = mapped_column(String(16), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -685,18 +723,21 @@ class IndicatorSnapshot(Base):
 
 
 class IncomeSnapshot(Base):
-    """The ingredients of one household's income projection for one month, per data version.
+    """The ingredients of one household's income projection for one month, per version of the
+    registers.
 
     Every income view needs, per household, the months registered and the net income so far this
     year and for the same months last year: three GROUP BYs over a year of registers. They are
-    computed once per data version and month (by ``data_access.income_snapshots``) and read from
-    here; the projection itself stays in SQL over these rows, so changing the projection settings
-    needs no recomputation. Rows of an older data version are deleted when new ones are written.
+    computed once per registers version and month (by ``data_access.income_snapshots``) and read
+    from here; the projection itself stays in SQL over these rows, so changing the projection
+    settings needs no recomputation. Rows of an older version are deleted when new ones are
+    written.
     """
 
     __tablename__ = "income_snapshots"
 
-    data_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The version of the sources the rows were computed from (data_access.versions).
+    sources_version: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     household_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Months registered from January to ``month``, and their net income (yuan, whole household).
@@ -707,13 +748,14 @@ class IncomeSnapshot(Base):
 
 
 class IncomeProjection(Base):
-    """One household's projected income for one month, per data version and income settings.
+    """One household's projected income for one month, per version of its sources (households,
+    registers, annual incomes) and income settings.
 
     What every income view filters, counts and sorts: the projection, its band, the change
     against last year and the flags the list filters on. Stored for the whole county by
     ``data_access.income_snapshots.income_projections`` from the sums above, so that the
     household list is an indexed range with a LIMIT instead of a projection of every household.
-    Rows of an older data version are deleted when new ones are written.
+    Rows of older versions are deleted when new ones are written.
     """
 
     __tablename__ = "income_projections"
@@ -722,7 +764,7 @@ class IncomeProjection(Base):
         # county and for one township.
         Index(
             "ix_income_projections_order",
-            "data_version",
+            "sources_version",
             "settings_key",
             "month",
             "unprojected",
@@ -731,7 +773,7 @@ class IncomeProjection(Base):
         ),
         Index(
             "ix_income_projections_township_order",
-            "data_version",
+            "sources_version",
             "settings_key",
             "month",
             "township_id",
@@ -741,7 +783,8 @@ class IncomeProjection(Base):
         ),
     )
 
-    data_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The version of the sources the rows were computed from (data_access.versions).
+    sources_version: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Fingerprint of the income settings the projection was computed with (caching.settings_key).
     settings_key: Mapped[str] = mapped_column(String(16), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -767,16 +810,18 @@ class IncomeProjection(Base):
 
 
 class FrameSnapshot(Base):
-    """One county-wide query result (a small table) for one month, per data version and settings.
+    """One county-wide query result (a small table) for one month, per version of its sources
+    and settings.
 
     Used for aggregates that add up over townships (income bands, alerts, growth sums): the
     county's result is computed once and each reader keeps the rows of its own townships. Rows
-    of an older data version are deleted when new ones are written.
+    of a result computed from older versions are deleted when new ones are written.
     """
 
     __tablename__ = "frame_snapshots"
 
-    data_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The version of the sources the rows were computed from (data_access.versions).
+    sources_version: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Fingerprint of the settings the result was computed with (snapshots.settings_key).
     settings_key: Mapped[str] = mapped_column(String(16), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -21,7 +21,8 @@ from data_access.models import Milestone, RectificationItem, Township
 from data_access.periods import month_end, previous_month
 from data_access.rectification import county_level_items
 from data_access.scope import Scope, county_scope
-from data_access.snapshots import indicator_counts
+from data_access.snapshots import family, indicator_counts
+from data_access.versions import HOUSEHOLD_SOURCES
 
 
 def townships_in_scope(*, conn: Connection, scope: Scope) -> pd.DataFrame:
@@ -119,15 +120,20 @@ def _month_frame(
             month=month,
             key="township_id",
             fingerprint=settings_key(),
+            sources=HOUSEHOLD_SOURCES,
             compute=lambda: household_counts(conn=conn, scope=county_scope(conn=conn), month=month),
         ),
         income_alerts_by_township(
             conn=conn, scope=scope, month=month, settings=settings.income
         ).drop(columns="households"),
         # The rankings' snapshot of the month holds the same register and visit counts.
-        indicator_counts(conn=conn, month=month, settings=settings, level=Level.TOWNSHIP)[
-            ["township_id", "households", "registered", "assigned", "visited"]
-        ],
+        indicator_counts(
+            conn=conn,
+            month=month,
+            settings=settings,
+            level=Level.TOWNSHIP,
+            families=[family("reg"), family("helper")],
+        ),
         rectification_progress(conn=conn, scope=scope, on=as_of)[
             ["township_id", "found", "open", "overdue"]
         ],

@@ -15,7 +15,12 @@ from sqlalchemy import Connection, select
 
 from config.settings import INDICATORS, Settings
 from data_access.caching import cached_frame, settings_key
-from data_access.indicators import COUNT_COLUMNS, Level, all_indicator_counts
+from data_access.indicators import (
+    COUNT_COLUMNS,
+    INDICATOR_SOURCES,
+    Level,
+    all_indicator_counts,
+)
 from data_access.models import AssistingUnit, Circular, Township, Village
 from data_access.periods import previous_month
 from data_access.scope import Scope
@@ -195,6 +200,7 @@ def _scored(
             settings.income,
             sorted(scope.township_ids),
         ),
+        sources=INDICATOR_SOURCES,
         compute=lambda: _score(conn, scope, month, settings, level),
     )
 

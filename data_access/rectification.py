@@ -30,10 +30,12 @@ from sqlalchemy import (
     update,
 )
 
-from data_access.db import bump_data_version
+from data_access.audit import AuditAction
+from data_access.commands import Change
 from data_access.indicators import count_when
 from data_access.models import (
     AssistingUnit,
+    DataSource,
     RectificationItem,
     RectificationStatus,
     RectificationStatusChange,
@@ -646,26 +648,26 @@ class StatusChanged:
 
 
 def change_status(
+    write: Change,
     *,
-    conn: Connection,
     scope: Scope,
     item_id: int,
     expected_version: int,
     to_status: RectificationStatus,
     note: str,
     completed_on: date | None,
-    changed_by: str,
-    now: datetime,
 ) -> StatusChanged:
-    """Move an item to ``to_status``, adding a history row and bumping the item's version and
-    the data version. ``completed_on`` (the 销号 date, required when closing and ignored
-    otherwise) must lie between the day found and ``now``'s date. Reopening a closed item
-    clears its 销号 date; the history keeps it.
+    """Move an item to ``to_status`` as ``write.by`` at ``write.at``, adding a history row and an
+    audit row and raising the item's version and the rectification data version.
+    ``completed_on`` (the 销号 date, required when closing and ignored otherwise) must lie
+    between the day found and the write's date. Reopening a closed item clears its 销号 date;
+    the history keeps it.
 
-    Runs in the caller's transaction (use ``engine.begin()``); on an error nothing is written.
+    Runs in the write's transaction (data_access.commands); on an error nothing is written.
     Raises ItemNotFoundError, StaleItemError, AlreadyClosedError, UnchangedStatusError,
     MissingNoteError, FutureCompletionDateError, CompletionBeforeFoundError.
     """
+    conn, now = write.conn, write.at
     note = note.strip()
     current = conn.execute(
         select(item.code, item.status, item.found_on, item.version).where(
@@ -716,14 +718,20 @@ def change_status(
         insert(RectificationStatusChange).values(
             item_id=item_id,
             changed_at=now,
-            changed_by=changed_by,
+            changed_by=write.author,
             from_status=current.status,
             to_status=to_status.value,
             note=note,
             completed_on=completed_on,
         )
     )
-    bump_data_version(conn, at=now)
+    write.touch(DataSource.RECTIFICATION)
+    write.audit(
+        AuditAction.STATUS_CHANGE,
+        target=f"{current.code}：{current.status} → {to_status.value}",
+        rows=1,
+        detail={"完成日期": completed_on.isoformat() if completed_on else None, "说明": note[:200]},
+    )
     return StatusChanged(
         item_id, current.code, current.status, to_status.value, expected_version + 1
     )

@@ -28,6 +28,8 @@ from data_access.caching import settings_key, snapshot
 from data_access.income import household_income_query
 from data_access.income_snapshots import income_basis
 from data_access.indicators import (
+    REGISTER_SOURCES,
+    VISIT_SOURCES,
     Level,
     count_when,
     read_frame,
@@ -48,6 +50,7 @@ from data_access.models import (
 )
 from data_access.periods import year_start
 from data_access.scope import Scope, county_scope
+from data_access.versions import INCOME_SOURCES
 
 COMPONENT_LABELS = {
     "visits": "走访覆盖不足",
@@ -105,6 +108,7 @@ def village_income_risks(
         month=month,
         key="village_id",
         fingerprint=settings_key(settings.income),
+        sources=INCOME_SOURCES,
         compute=lambda: _village_income_risks(
             conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
         ),
@@ -188,6 +192,7 @@ def village_registers_and_visits(
         month=month,
         key="village_id",
         fingerprint=settings_key(settings.registers),
+        sources=REGISTER_SOURCES,
         compute=lambda: register_completeness(
             conn=conn,
             scope=county,
@@ -201,9 +206,15 @@ def village_registers_and_visits(
         kind="village_helper",
         month=month,
         key="village_id",
-        # visit_coverage reads no setting.
-        fingerprint=settings_key(),
-        compute=lambda: visit_coverage(conn=conn, scope=county, month=month, level=Level.VILLAGE),
+        fingerprint=settings_key(settings.visits.cadre_visits_per_month),
+        sources=VISIT_SOURCES,
+        compute=lambda: visit_coverage(
+            conn=conn,
+            scope=county,
+            month=month,
+            visits_per_month=settings.visits.cadre_visits_per_month,
+            level=Level.VILLAGE,
+        ),
     )
     return registers.merge(visits, on="village_id", how="outer").fillna(0).astype("int64")
 

@@ -3,7 +3,9 @@
 Computing a month's indicators means aggregating a year of registers and visits; a 12-month rank
 trend would do that twelve times on every cold start of every app process. The counts are
 therefore stored the first time they are needed (or by ``warm``, run after a seed or an import)
-and read from there until the data version or the settings change.
+and read from there until a source they are counted from or their settings change. Each family
+of indicators (indicators.FAMILIES) is stored on its own, keyed by the versions of its own
+sources: a 销号 recounts the rectification family only, a visits import the visit families.
 
 Snapshots are always computed for the whole county: rankings are published, and a narrower
 reader filters the rows afterwards.
@@ -19,39 +21,65 @@ from sqlalchemy import Connection, Engine
 
 from config.settings import Settings
 from data_access.caching import has_snapshot, in_scope, settings_key, snapshot
-from data_access.indicators import COUNT_COLUMNS, Level, all_indicator_counts
+from data_access.indicators import FAMILIES, Family, Level, merge_counts
 from data_access.periods import previous_month
 from data_access.scope import Scope, county_scope
 
 SNAPSHOT_LEVELS = (Level.TOWNSHIP, Level.UNIT)
 
 
-def _indicator_key(settings: Settings) -> str:
-    """The sections all_indicator_counts reads."""
-    return settings_key(settings.registers, settings.visits, settings.income)
+def _kind(family: Family, level: Level) -> str:
+    return f"{level.value}:{family.name}"
 
 
-def indicator_counts(
-    *, conn: Connection, month: date, settings: Settings, level: Level
+def family_counts(
+    *, conn: Connection, month: date, settings: Settings, level: Level, family: Family
 ) -> pd.DataFrame:
-    """Raw indicator counts of every township or unit of the county for ``month``: from the
-    snapshot of the current data version, computed and stored when there is none.
-
-    Columns: <level>_id and indicators.COUNT_COLUMNS.
-    """
+    """One family's counts of every township or unit of the county for ``month``, from its
+    snapshot or counted and stored. Columns: <level>_id and the family's columns."""
     if level not in SNAPSHOT_LEVELS:
         raise ValueError(f"no snapshots are kept for {level}")
     table = snapshot(
         conn=conn,
-        kind=level.value,
+        kind=_kind(family, level),
         month=month,
         key=level.key,
-        fingerprint=_indicator_key(settings),
-        compute=lambda: all_indicator_counts(
-            conn=conn, scope=county_scope(conn=conn), month=month, settings=settings, level=level
-        ),
+        fingerprint=settings_key(*family.reads(settings)),
+        sources=family.sources,
+        compute=lambda: family.count(conn, county_scope(conn=conn), month, settings, level),
     )
-    return table[[level.key, *COUNT_COLUMNS]]
+    return table[[level.key, *family.columns]]
+
+
+def indicator_counts(
+    *,
+    conn: Connection,
+    month: date,
+    settings: Settings,
+    level: Level,
+    families: Iterable[Family] = FAMILIES,
+) -> pd.DataFrame:
+    """Raw indicator counts of every township or unit of the county for ``month``, each family
+    from its snapshot (computed and stored when there is none).
+
+    Columns: <level>_id and indicators.COUNT_COLUMNS (0 where a group has no rows of a family);
+    with ``families``, only theirs.
+    """
+    chosen = tuple(families)
+    parts = [
+        family_counts(conn=conn, month=month, settings=settings, level=level, family=family)
+        for family in chosen
+    ]
+    if chosen == FAMILIES:
+        return merge_counts(parts, level)
+    table = parts[0]
+    for part in parts[1:]:
+        table = table.merge(part, on=level.key, how="outer")
+    return table.fillna(0).astype("int64")
+
+
+def family(name: str) -> Family:
+    return next(family for family in FAMILIES if family.name == name)
 
 
 def township_register_completeness(
@@ -62,7 +90,9 @@ def township_register_completeness(
 
     Columns: township_id, households, registered (townships with households only).
     """
-    counts = indicator_counts(conn=conn, month=month, settings=settings, level=Level.TOWNSHIP)
+    counts = family_counts(
+        conn=conn, month=month, settings=settings, level=Level.TOWNSHIP, family=family("reg")
+    )
     counts = in_scope(counts[["township_id", "households", "registered"]], scope)
     return counts[counts["households"] > 0].reset_index(drop=True)
 
@@ -75,17 +105,24 @@ def warm(
     months: int = 13,
     levels: Iterable[Level] = SNAPSHOT_LEVELS,
 ) -> int:
-    """Compute the snapshots of the ``months`` months up to ``last_month``; returns how many
-    (month, level) snapshots were computed rather than found."""
+    """Compute the missing snapshots of the ``months`` months up to ``last_month``; returns how
+    many (month, level, family) snapshots were computed rather than found."""
     computed = 0
     with engine.connect() as conn:
         for level in levels:
             month = last_month
             for _ in range(months):
-                if not has_snapshot(
-                    conn, kind=level.value, month=month, fingerprint=_indicator_key(settings)
-                ):
-                    indicator_counts(conn=conn, month=month, settings=settings, level=level)
-                    computed += 1
+                for each in FAMILIES:
+                    if not has_snapshot(
+                        conn,
+                        kind=_kind(each, level),
+                        month=month,
+                        fingerprint=settings_key(*each.reads(settings)),
+                        sources=each.sources,
+                    ):
+                        family_counts(
+                            conn=conn, month=month, settings=settings, level=level, family=each
+                        )
+                        computed += 1
                 month = previous_month(month)
     return computed

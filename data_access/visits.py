@@ -4,8 +4,8 @@ Each duty covers a set of households and is done for a household when someone in
 visited it in the duty's period:
 
 - 帮扶干部 (monthly): households with a 帮扶干部 assigned during the month, visited at least
-  ``cadre_visits_per_month`` times in the month by one of their assigned 帮扶干部 (the same rule
-  as ``indicators.visit_coverage``, which the rankings use).
+  ``cadre_visits_per_month`` times in the month by one of their assigned 帮扶干部: counted by
+  ``indicators.visit_coverage``, the one definition 总览, 红黑榜 and the wall count too.
 - 驻村工作队与村支书 遍访 (year to date): every household of the village, visited this year by a
   holder of one of ``village_tour_roles`` of that village.
 - 乡镇领导 遍访 (year to date): every household of the township, visited this year by a holder of
@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from config.settings import VisitSettings
 from data_access.caching import cached_frame, in_scope, settings_key, snapshot
-from data_access.indicators import count_when
+from data_access.indicators import VISIT_SOURCES, Level, count_when, visit_coverage
 from data_access.masking import name_column
 from data_access.models import (
     Assignment,
@@ -160,22 +160,14 @@ def _household_visit_counts(*, scope: Scope, month: date, settings: VisitSetting
     count for each duty. One pass over the year's visits (a correlated count per household and
     duty took seconds at the scale of a county).
 
-    Columns: household_id, village_id, helper, village_tour, township_tour, grid.
+    Columns: household_id, village_id, village_tour, township_tour, grid.
     """
     start, end, year = month, month_end(month), year_start(month)
     in_month = Visit.visit_date >= start
-    by_assigned_helper = exists().where(
-        Assignment.household_id == Visit.household_id,
-        Assignment.cadre_id == Visit.cadre_id,
-        Assignment.held_during(start, end),
-    )
     return (
         select(
             Visit.household_id.label("household_id"),
             Household.village_id.label("village_id"),
-            count_when(and_(in_month, Visit.role == CadreRole.HELPER, by_assigned_helper)).label(
-                "helper"
-            ),
             count_when(
                 and_(
                     Visit.role.in_(settings.village_tour_roles),
@@ -215,19 +207,21 @@ def _village_counts(
 
     Columns: village_id and COUNT_COLUMNS.
     """
-    start, end = month, month_end(month)
-    has_helper = exists().where(
-        Assignment.household_id == Household.id,
-        Assignment.held_during(start, end),
-    )
     households = pd.DataFrame(
         conn.execute(
-            select(Household.village_id, func.count(), count_when(has_helper))
+            select(Household.village_id, func.count())
             .where(scope.covers(Household.township_id))
             .group_by(Household.village_id)
         ).all(),
-        columns=["village_id", "households", "helper_assigned"],
+        columns=["village_id", "households"],
     )
+    helpers = visit_coverage(
+        conn=conn,
+        scope=scope,
+        month=month,
+        visits_per_month=settings.cadre_visits_per_month,
+        level=Level.VILLAGE,
+    ).rename(columns={"assigned": "helper_assigned", "visited": "helper_visited"})
     # Aggregated on its own rather than outer-joined to every household: SQLite would rescan
     # the per-household subquery for each household.
     visits = _household_visit_counts(scope=scope, month=month, settings=settings)
@@ -235,7 +229,6 @@ def _village_counts(
         conn.execute(
             select(
                 visits.c.village_id,
-                count_when(visits.c.helper >= settings.cadre_visits_per_month),
                 count_when(visits.c.village_tour > 0),
                 count_when(visits.c.township_tour > 0),
                 count_when(visits.c.grid >= settings.grid_visits_per_month),
@@ -244,14 +237,17 @@ def _village_counts(
         ).all(),
         columns=[
             "village_id",
-            "helper_visited",
             "village_tour_visited",
             "township_tour_visited",
             "grid_visited",
             "visited_this_year",
         ],
     )
-    counted = households.merge(reached, on="village_id", how="left").fillna(0)
+    counted = (
+        households.merge(helpers, on="village_id", how="left")
+        .merge(reached, on="village_id", how="left")
+        .fillna(0)
+    )
     counted["never_visited"] = counted["households"] - counted["visited_this_year"]
     return counted[["village_id", *COUNT_COLUMNS]].astype("int64")
 
@@ -273,6 +269,7 @@ def village_coverage(
         month=month,
         key="village_id",
         fingerprint=settings_key(settings),
+        sources=VISIT_SOURCES,
         compute=lambda: _village_counts(
             conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
         ),
@@ -364,6 +361,7 @@ def cadres_with_unvisited_households(
         name="visits_unvisited_cadres",
         month=month,
         fingerprint=settings_key(visits_per_month),
+        sources=VISIT_SOURCES,
         compute=lambda: _cadres_with_unvisited_households(
             conn=conn, scope=county_scope(conn=conn), month=month, visits_per_month=visits_per_month
         ),
@@ -478,6 +476,7 @@ def township_leader_tours(
         name="visits_township_leader_tours",
         month=month,
         fingerprint=settings_key(list(township_roles)),
+        sources=VISIT_SOURCES,
         compute=lambda: _township_leader_tours(
             conn=conn, scope=county_scope(conn=conn), month=month, township_roles=township_roles
         ),

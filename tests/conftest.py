@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,34 @@ def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+@contextmanager
+def private_schema() -> Iterator[Engine]:
+    """An engine on a new schema of the test PostgreSQL database, dropped afterwards (skips the
+    test when no PostgreSQL is configured)."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(PG_URL, schema=schema)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def fresh_postgres() -> Iterator[Engine]:
+    """An empty, migrated private schema of the test PostgreSQL database for one test."""
+    with private_schema() as engine:
+        init_db(engine)
+        yield engine
+
+
 def _seed(engine: Engine, settings: Settings) -> Engine:
     """The demo county with its demo accounts (one per role; passwords in tests/login.py)."""
     from data_access.auth import ensure_demo_users
@@ -91,20 +120,8 @@ def demo_sqlite(demo_sqlite_path) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def demo_postgres(settings) -> Iterator[Engine]:
-    if not PG_URL:
-        pytest.skip(PG_SKIP_REASON)
-    schema = f"test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, schema=schema)
-    try:
+    with private_schema() as engine:
         yield _seed(engine, settings)
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

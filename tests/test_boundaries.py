@@ -23,10 +23,12 @@ from data_access.audit import audit_entries
 from data_access.boundaries import (
     BoundaryError,
     BoundaryOptions,
+    commit_boundaries,
     dry_run_boundaries,
     import_boundaries,
     import_boundary_file,
 )
+from data_access.commands import Change
 from data_access.db import read_meta
 from data_access.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 from data_access.models import AuditEntry, Township, Village
@@ -189,10 +191,9 @@ def dry_run(engine: Engine, document, **options) -> object:
 
 
 def commit(engine: Engine, document, **options):
-    with engine.begin() as conn:
-        return import_boundaries(
-            conn, document, username="测试", now=WALL_CLOCK, options=BoundaryOptions(**options)
-        )
+    return commit_boundaries(
+        engine, document, username="测试", now=WALL_CLOCK, options=BoundaryOptions(**options)
+    )
 
 
 def refusal(engine: Engine, document, **options) -> str:
@@ -288,12 +289,9 @@ def test_a_commit_is_refused_when_the_database_changed_after_the_dry_run(yunling
     checked = dry_run(yunling, street_file())
     commit(yunling, street_file())
     before = snapshot(yunling)
-    with (
-        pytest.raises(BoundaryError, match="试导入之后数据库中的边界已被改变"),
-        yunling.begin() as conn,
-    ):
-        import_boundaries(
-            conn,
+    with pytest.raises(BoundaryError, match="试导入之后数据库中的边界已被改变"):
+        commit_boundaries(
+            yunling,
             street_file(),
             username="测试",
             now=WALL_CLOCK,
@@ -784,8 +782,9 @@ def test_the_demo_boundaries_import_and_then_change_nothing_on_either_database(d
     with demo_engine.connect() as conn:
         try:
             document = demo_file(conn)
-            first = import_boundaries(conn, document, username="测试", now=WALL_CLOCK)
-            again = import_boundaries(conn, document, username="测试", now=WALL_CLOCK)
+            write = Change(conn=conn, by="测试", at=WALL_CLOCK)
+            first = import_boundaries(write, document)
+            again = import_boundaries(write, document)
             assert first.townships == len(document["features"])
             assert first.warnings == []
             assert again.changes == 0

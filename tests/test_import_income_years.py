@@ -5,8 +5,6 @@ registers counts 收入不增反降 — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -14,15 +12,13 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, select, update
 
-from data_access.db import init_db, make_engine
 from data_access.importing import HeaderProblemError, ImportRefusedError, dry_run
 from data_access.income import income_headline, income_sources
 from data_access.models import Household, IncomeYear, Township
 from data_access.scope import Scope, county_scope
 from tests.builders import add_household, add_township, add_village
-from tests.conftest import PG_SKIP_REASON, PG_URL
 from tests.import_helpers import committed, context, dry, fingerprint, prepared, writable_demo
 
 SHEET = "收支情况"
@@ -323,25 +319,6 @@ def test_a_township_user_may_import_only_their_own_township(engine, settings):
 
 
 # --- A county whose last year is only a 摸排, on SQLite and PostgreSQL ---------------------
-
-
-@pytest.fixture
-def fresh_postgres() -> Iterator[Engine]:
-    if not PG_URL:
-        pytest.skip(PG_SKIP_REASON)
-    schema = f"test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, schema=schema)
-    try:
-        init_db(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 CODES = {household_id: f"45273110010100{household_id:02d}" for household_id in range(1, 7)}

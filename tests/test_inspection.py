@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select, text, update
 
 import data_access.inspection as inspection
 from dashboard.exports.inspection import plan_workbook
+from data_access.commands import change
 from data_access.db import make_engine, read_meta
 from data_access.inspection import (
     AlreadyConvertedError,
@@ -86,14 +87,12 @@ def draw(engine: Engine, settings, seed: str, **changes):
 
 
 def logged(engine: Engine, settings, seed: str, replaces: int | None = None, **changes):
-    with engine.begin() as conn:
+    with change(engine, by="inspector", author="督查组", at=NOW) as write:
         return make_draw(
-            conn=conn,
+            write,
             parameters=parameters_for(engine, settings, **changes),
             seed=seed,
             planned_on=AS_OF + timedelta(days=3),
-            drawn_by="督查组",
-            now=NOW,
             settings=settings,
             replaces_draw_id=replaces,
         )
@@ -293,25 +292,21 @@ def test_a_finding_updates_last_inspected_and_becomes_one_rectification_item(dem
     made = logged(demo_copy, settings, "findings")
     village = made.result["village_ids"][0]
     household = made.result["households"][str(village)][0]
-    with demo_copy.begin() as conn:
+    with change(demo_copy, by="inspector", author="督查组", at=NOW) as write:
         finding = record_finding(
-            conn=conn,
+            write,
             draw_id=made.draw_id,
             village_id=village,
             household_id=household,
             inspected_on=AS_OF,
             description="户主不清楚帮扶干部姓名和帮扶措施",
-            recorded_by="督查组",
-            now=NOW,
         )
-    with demo_copy.begin() as conn:
+    with change(demo_copy, by="inspector", author="督查组", at=NOW) as write:
         code = finding_to_rectification(
-            conn=conn,
+            write,
             finding_id=finding,
             category="防返贫监测帮扶不到位",
             deadline_days=settings.inspection.rectification_deadline_days,
-            changed_by="督查组",
-            now=NOW,
         )
     with demo_copy.connect() as conn:
         inspected = conn.execute(
@@ -337,28 +332,25 @@ def test_a_finding_updates_last_inspected_and_becomes_one_rectification_item(dem
     assert [(h.from_status, h.to_status) for h in history] == [(None, "未整改")]
     assert linked == item.id
     assert shown["item_code"].tolist() == [code]
-    with demo_copy.begin() as conn, pytest.raises(AlreadyConvertedError):
-        finding_to_rectification(
-            conn=conn, finding_id=finding, category="x", deadline_days=30, changed_by="x", now=NOW
-        )
+    with change(demo_copy, by="x", at=NOW) as write, pytest.raises(AlreadyConvertedError):
+        finding_to_rectification(write, finding_id=finding, category="x", deadline_days=30)
 
 
 def test_recording_without_findings_moves_last_inspected_forward_only(demo_copy, settings):
     made = logged(demo_copy, settings, "visited")
     village = made.result["village_ids"][0]
-    with demo_copy.begin() as conn:
+    with change(demo_copy, by="inspector", at=NOW) as write:
         record_village_inspected(
-            conn=conn, draw_id=made.draw_id, village_id=village, inspected_on=AS_OF, now=NOW
+            write, draw_id=made.draw_id, village_id=village, inspected_on=AS_OF
         )
         record_village_inspected(
-            conn=conn,
+            write,
             draw_id=made.draw_id,
             village_id=village,
             inspected_on=AS_OF - timedelta(days=0),
-            now=NOW,
         )
         assert (
-            conn.execute(
+            write.conn.execute(
                 select(Village.last_inspected_on).where(Village.id == village)
             ).scalar_one()
             == AS_OF
@@ -366,7 +358,7 @@ def test_recording_without_findings_moves_last_inspected_forward_only(demo_copy,
 
 
 @pytest.mark.parametrize(
-    ("change", "error"),
+    ("refused", "error"),
     [
         ({"household_id": -1}, NotInDrawError),
         ({"village_id": -1}, NotInDrawError),
@@ -375,7 +367,7 @@ def test_recording_without_findings_moves_last_inspected_forward_only(demo_copy,
         ({"inspected_on": date(2020, 1, 1)}, InvalidFindingError),
     ],
 )
-def test_impossible_findings_are_refused(demo_copy, settings, change, error):
+def test_impossible_findings_are_refused(demo_copy, settings, refused, error):
     made = logged(demo_copy, settings, "refusals")
     village = made.result["village_ids"][0]
     values = {
@@ -384,11 +376,9 @@ def test_impossible_findings_are_refused(demo_copy, settings, change, error):
         "household_id": made.result["households"][str(village)][0],
         "inspected_on": AS_OF,
         "description": "问题",
-        "recorded_by": "督查组",
-        "now": NOW,
-    } | change
-    with demo_copy.begin() as conn, pytest.raises(error):
-        record_finding(conn=conn, **values)
+    } | refused
+    with change(demo_copy, by="inspector", at=NOW) as write, pytest.raises(error):
+        record_finding(write, **values)
 
 
 def test_the_sealed_plan_export_masks_identities_and_carries_seed_and_hash(demo_copy, settings):

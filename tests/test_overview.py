@@ -86,7 +86,7 @@ def test_register_completeness_counts_only_registers_entered_by_month_end(demo_e
 
 def test_visit_coverage_counts_visits_by_the_assigned_cadre_in_the_month(demo_engine, scope):
     with demo_engine.connect() as conn:
-        frame = visit_coverage(conn=conn, scope=scope, month=MONTH)
+        frame = visit_coverage(conn=conn, scope=scope, month=MONTH, visits_per_month=1)
     visited = counts_by_group(
         demo_engine,
         "SELECT h.township_id, COUNT(DISTINCT h.id) FROM households h "
@@ -195,7 +195,7 @@ def test_milestones_count_down_from_today(demo_engine, scope):
 def test_briefing_totals_are_the_sums_of_the_township_rows(demo_engine, scope, settings):
     with demo_engine.connect() as conn:
         brief = briefing(conn=conn, scope=scope, month=MONTH, today=AS_OF, settings=settings)
-        prior = visit_coverage(conn=conn, scope=scope, month=date(2026, 9, 1))
+        prior = visit_coverage(conn=conn, scope=scope, month=date(2026, 9, 1), visits_per_month=1)
     table = brief.by_township
     assert brief.households.value == table["lifted"].sum() + table["monitored"].sum()
     assert brief.overdue_items.value == table["overdue"].sum()
@@ -247,7 +247,9 @@ def test_only_the_assigned_cadres_visits_in_the_month_count(one_village):
         add_visit(conn, 11, 3, date(2026, 11, 1))  # next month
         add_visit(conn, 13, 3, date(2026, 10, 2), role="村支书")  # another duty
     with one_village.connect() as conn:
-        frame = visit_coverage(conn=conn, scope=Scope(frozenset({1})), month=MONTH)
+        frame = visit_coverage(
+            conn=conn, scope=Scope(frozenset({1})), month=MONTH, visits_per_month=1
+        )
     # Household 4 has no cadre: it is not in the denominator (the visits view reports it).
     assert frame.loc[0, ["assigned", "visited"]].tolist() == [3, 1]
 

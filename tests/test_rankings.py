@@ -16,15 +16,16 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.exports.rankings import ranking_workbook
 from dashboard.navigation import PAGES, PROJECT_ROOT
-from data_access.db import bump_data_version
+from data_access.commands import change
 from data_access.indicators import (
+    FAMILIES,
     Level,
     circular_counts,
     meeting_compliance,
     tour_completion,
     visit_coverage,
 )
-from data_access.models import FrameSnapshot, IndicatorSnapshot
+from data_access.models import DataSource, FrameSnapshot, IndicatorSnapshot
 from data_access.rankings import (
     _score,
     _scored,
@@ -102,7 +103,9 @@ def test_meeting_compliance_counts_villages_with_a_recorded_meeting(demo_engine,
 
 def test_unit_visit_coverage_groups_households_by_their_cadres_unit(demo_engine, scope):
     with demo_engine.connect() as conn:
-        frame = visit_coverage(conn=conn, scope=scope, month=MONTH, level=Level.UNIT)
+        frame = visit_coverage(
+            conn=conn, scope=scope, month=MONTH, visits_per_month=1, level=Level.UNIT
+        )
     households = counts_by_group(
         demo_engine,
         "SELECT c.unit_id, COUNT(*) FROM assignments a JOIN cadres c ON c.id = a.cadre_id "
@@ -147,8 +150,8 @@ def test_the_same_counts_come_from_the_snapshot_and_from_live_sql(demo_sqlite, s
     with demo_sqlite.connect() as conn:
         first = indicator_counts(conn=conn, month=MONTH, settings=settings, level=Level.UNIT)
         stored = conn.execute(
-            select(func.count()).where(
-                IndicatorSnapshot.month == MONTH, IndicatorSnapshot.kind == "unit"
+            select(func.count(IndicatorSnapshot.entity_id.distinct())).where(
+                IndicatorSnapshot.month == MONTH, IndicatorSnapshot.kind.like("unit:%")
             )
         ).scalar_one()
         again = indicator_counts(conn=conn, month=MONTH, settings=settings, level=Level.UNIT)
@@ -160,21 +163,31 @@ def test_the_same_counts_come_from_the_snapshot_and_from_live_sql(demo_sqlite, s
     )
 
 
-def test_a_new_data_version_makes_the_snapshot_stale(tmp_path, demo_sqlite_path, settings):
+def test_a_write_to_a_source_makes_its_snapshots_stale_and_leaves_the_others(
+    tmp_path, demo_sqlite_path, settings
+):
     from data_access.db import make_engine
 
     copy = tmp_path / "copy.db"
     copy.write_bytes(Path(demo_sqlite_path).read_bytes())
     engine = make_engine(f"sqlite:///{copy}")
     with engine.connect() as conn:
-        indicator_counts(conn=conn, month=MONTH, settings=settings, level=Level.TOWNSHIP)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE meetings SET has_record = 0"))
-        bump_data_version(conn, at=WALL_CLOCK)
+        before = indicator_counts(conn=conn, month=MONTH, settings=settings, level=Level.TOWNSHIP)
+    with change(engine, by="测试", at=WALL_CLOCK) as write:
+        write.conn.execute(text("UPDATE meetings SET has_record = 0"))
+        # Written behind the registers' back: their snapshot must not notice.
+        write.conn.execute(text("DELETE FROM income_registers"))
+        write.touch(DataSource.MEETINGS)
     with engine.connect() as conn:
         counts = indicator_counts(conn=conn, month=MONTH, settings=settings, level=Level.TOWNSHIP)
+        kinds = conn.execute(
+            text("SELECT DISTINCT kind FROM indicator_snapshots WHERE kind LIKE 'township:%'")
+        ).scalars()
+        assert set(kinds) == {f"township:{family.name}" for family in FAMILIES}
     engine.dispose()
     assert counts["meetings_recorded"].sum() == 0
+    assert before["meetings_recorded"].sum() > 0
+    assert counts["registered"].tolist() == before["registered"].tolist()
 
 
 def test_rank_history_has_twelve_months_of_every_township(demo_sqlite, settings):

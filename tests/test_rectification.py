@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +14,8 @@ from openpyxl import load_workbook
 from sqlalchemy import Connection, Engine, insert, select, text
 
 from dashboard.exports.rectification import HEADER_ROW, SIGNATURE_LINE, ledger_workbook
-from data_access.db import init_db, make_engine, read_meta
+from data_access import commands
+from data_access.db import read_meta
 from data_access.models import RectificationItem, RectificationStatus, RectificationStatusChange
 from data_access.overview import upcoming_milestones
 from data_access.rectification import (
@@ -50,7 +49,6 @@ from data_access.rectification import (
 from data_access.scope import Scope, county_scope
 from tests.builders import add_township, add_village
 from tests.clock import AS_OF
-from tests.conftest import PG_SKIP_REASON, PG_URL
 
 TODAY = AS_OF
 NOW = datetime(2026, 11, 29, 15, 30)
@@ -453,25 +451,6 @@ def test_an_item_due_today_is_due_soon_and_one_due_yesterday_is_overdue(fresh_en
 # Status changes, on a fresh SQLite database and a fresh PostgreSQL schema
 
 
-@pytest.fixture
-def fresh_postgres() -> Iterator[Engine]:
-    if not PG_URL:
-        pytest.skip(PG_SKIP_REASON)
-    schema = f"test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, schema=schema)
-    try:
-        init_db(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def writable(request, tmp_path: Path) -> Engine:
     """A fresh database with two townships and open items 1 (township 1) and 2 (township 2)."""
@@ -493,12 +472,12 @@ def change(engine: Engine, **overrides):
         "to_status": RectificationStatus.CLOSED,
         "note": "已逐户核对补登",
         "completed_on": TODAY,
-        "changed_by": "县乡村振兴局",
-        "now": NOW,
     }
     arguments.update(overrides)
-    with engine.begin() as conn:
-        return change_status(conn=conn, **arguments)
+    author = arguments.pop("changed_by", "县乡村振兴局")
+    at = arguments.pop("now", NOW)
+    with commands.change(engine, by="office", author=author, at=at) as write:
+        return change_status(write, **arguments)
 
 
 def item_row(engine: Engine, item_id: int = 1):
@@ -597,15 +576,13 @@ def test_interleaved_transactions_cannot_both_apply(writable):
     first = writable.connect()
     transaction = first.begin()
     change_status(
-        conn=first,
+        commands.Change(conn=first, by="甲", at=NOW),
         scope=Scope(frozenset({1})),
         item_id=1,
         expected_version=1,
         to_status=RectificationStatus.IN_PROGRESS,
         note="甲",
         completed_on=None,
-        changed_by="甲",
-        now=NOW,
     )
 
     def second() -> None:

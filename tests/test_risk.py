@@ -121,7 +121,11 @@ def test_income_counts_match_the_household_projections(demo_engine, components, 
 def test_village_visit_coverage_adds_up_to_the_township_figures(demo_engine, components):
     with demo_engine.connect() as conn:
         townships = visit_coverage(
-            conn=conn, scope=county_scope(conn), month=MONTH, level=Level.TOWNSHIP
+            conn=conn,
+            scope=county_scope(conn),
+            month=MONTH,
+            visits_per_month=1,
+            level=Level.TOWNSHIP,
         )
     summed = components.groupby("township_id")[["assigned", "visited"]].sum()
     for row in townships.itertuples():

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import Engine, event, func, select, text
 
 from data_access.caching import _decode, _encode, cached_frame, settings_key
-from data_access.db import bump_data_version, data_version, make_engine
+from data_access.commands import change
+from data_access.db import make_engine
 from data_access.income import (
     HouseholdFilter,
     _projection_query,
@@ -25,11 +26,18 @@ from data_access.income import (
     household_list_size,
     warm_projections,
 )
-from data_access.income_snapshots import PROJECTION_COLUMNS, income_basis, live_basis
-from data_access.indicators import Level, register_completeness
-from data_access.models import IncomeProjection, IncomeSnapshot, IndicatorSnapshot
+from data_access.income_snapshots import (
+    BASIS_SOURCES,
+    PROJECTION_COLUMNS,
+    PROJECTION_SOURCES,
+    income_basis,
+    live_basis,
+)
+from data_access.indicators import FAMILIES, Level, register_completeness
+from data_access.models import DataSource, IncomeProjection, IncomeSnapshot, IndicatorSnapshot
 from data_access.scope import county_scope
 from data_access.snapshots import indicator_counts, township_register_completeness
+from data_access.versions import sources_version
 from data_access.visits import VILLAGE_VISITS_KIND, _village_counts, village_coverage
 from data_access.warming import WARM_MONTHS, WARM_RECENT_MONTHS, warm_caches
 from tests.clock import WALL_CLOCK
@@ -76,7 +84,7 @@ def test_incomes_from_the_snapshot_equal_the_live_computation(demo_engine, setti
 
 def _stored_projections(conn, month: date, fingerprint: str) -> pd.DataFrame:
     query = select(*(getattr(IncomeProjection, name) for name in PROJECTION_COLUMNS)).where(
-        IncomeProjection.data_version == data_version(conn),
+        IncomeProjection.sources_version == sources_version(conn, PROJECTION_SOURCES),
         IncomeProjection.settings_key == fingerprint,
         IncomeProjection.month == month,
     )
@@ -163,7 +171,9 @@ def test_the_list_filters_on_bands_and_the_line_agree_with_each_households_band(
         assert 0 < len(below) < len(stored)
 
 
-def test_projections_are_kept_per_settings_and_replaced_by_a_new_data_version(demo_copy, settings):
+def test_projections_are_kept_per_settings_and_replaced_when_the_registers_change(
+    demo_copy, settings
+):
     linear = replace(settings.income, projection_method="linear")
 
     def lowest(income) -> float:
@@ -183,16 +193,23 @@ def test_projections_are_kept_per_settings_and_replaced_by_a_new_data_version(de
         keys = conn.execute(select(IncomeProjection.settings_key).distinct()).scalars().all()
     assert len(keys) == 2
     assert usual != by_months
-    with demo_copy.begin() as conn:
-        conn.execute(
+    with change(demo_copy, by="测试", at=WALL_CLOCK) as write:
+        write.touch(DataSource.RECTIFICATION, DataSource.VISITS)
+    with demo_copy.connect() as conn:
+        kept = conn.execute(select(IncomeProjection.sources_version).distinct()).scalars().all()
+    assert lowest(settings.income) == usual, "a 销号 or a visit leaves the projections as they are"
+    with change(demo_copy, by="测试", at=WALL_CLOCK) as write:
+        write.conn.execute(
             text("UPDATE income_registers SET wage = wage + 1200 WHERE month >= '2026-01-01'")
         )
-        version = bump_data_version(conn, at=WALL_CLOCK)
+        write.touch(DataSource.REGISTERS)
     # 1,200 yuan more in each month registered this year raises every projection.
     assert lowest(settings.income) > usual
     with demo_copy.connect() as conn:
-        versions = conn.execute(select(IncomeProjection.data_version).distinct()).scalars().all()
-    assert versions == [version]
+        versions = conn.execute(select(IncomeProjection.sources_version).distinct()).scalars().all()
+        version = sources_version(conn, PROJECTION_SOURCES)
+    assert len(kept) == 1
+    assert versions == [version] != kept
 
 
 def test_register_completeness_from_the_snapshot_equals_the_live_count(demo_engine, settings):
@@ -238,17 +255,18 @@ def test_the_basis_counts_this_years_months_and_last_years_same_months(demo_engi
     assert registers >= households
 
 
-def test_a_new_data_version_replaces_the_income_snapshot(demo_copy):
+def test_a_write_to_the_registers_replaces_the_income_snapshot(demo_copy):
     with demo_copy.connect() as conn:
         income_basis(conn, MONTH)
-    with demo_copy.begin() as conn:
-        conn.execute(text("UPDATE income_registers SET wage = wage + 100"))
-        version = bump_data_version(conn, at=WALL_CLOCK)
+    with change(demo_copy, by="测试", at=WALL_CLOCK) as write:
+        write.conn.execute(text("UPDATE income_registers SET wage = wage + 100"))
+        write.touch(DataSource.REGISTERS)
     with demo_copy.connect() as conn:
         basis = income_basis(conn, MONTH)
         fresh = conn.execute(select(func.sum(basis.c.ytd_net))).scalar_one()
         live = conn.execute(select(func.sum(live_basis(MONTH).c.ytd_net))).scalar_one()
-        versions = conn.execute(select(IncomeSnapshot.data_version).distinct()).scalars().all()
+        versions = conn.execute(select(IncomeSnapshot.sources_version).distinct()).scalars().all()
+        version = sources_version(conn, BASIS_SOURCES)
     assert fresh == pytest.approx(live)
     assert versions == [version]
 
@@ -286,7 +304,12 @@ def test_a_cached_frame_is_decoded_once_per_process_and_each_reader_gets_a_copy(
     def read() -> pd.DataFrame:
         with demo_copy.connect() as conn:
             return cached_frame(
-                conn=conn, name="memo_test", month=MONTH, fingerprint="k", compute=compute
+                conn=conn,
+                name="memo_test",
+                month=MONTH,
+                fingerprint="k",
+                sources=[DataSource.VISITS],
+                compute=compute,
             )
 
     statements = []
@@ -298,8 +321,12 @@ def test_a_cached_frame_is_decoded_once_per_process_and_each_reader_gets_a_copy(
     assert sum("frame_snapshots" in statement for statement in statements) == reads_before
     assert second["households"].tolist() == [10, 20]
     assert len(computed) == 1
-    with demo_copy.begin() as conn:
-        bump_data_version(conn, at=WALL_CLOCK)
+    with change(demo_copy, by="测试", at=WALL_CLOCK) as write:
+        write.touch(DataSource.REGISTERS)
+    read()
+    assert len(computed) == 1, "a write to another source leaves the result"
+    with change(demo_copy, by="测试", at=WALL_CLOCK) as write:
+        write.touch(DataSource.VISITS)
     read()
     assert len(computed) == 2
 
@@ -313,7 +340,7 @@ def test_a_settings_change_makes_the_indicator_snapshot_stale(demo_copy, setting
         late = indicator_counts(conn=conn, month=MONTH, settings=lenient, level=Level.TOWNSHIP)
         keys = conn.execute(
             select(IndicatorSnapshot.settings_key)
-            .where(IndicatorSnapshot.month == MONTH, IndicatorSnapshot.kind == "township")
+            .where(IndicatorSnapshot.month == MONTH, IndicatorSnapshot.kind == "township:reg")
             .distinct()
         ).scalars()
         assert len(set(keys)) == 2
@@ -355,32 +382,31 @@ def test_a_narrow_scope_sees_only_its_villages_from_the_county_snapshot(demo_eng
 
 
 def test_warming_fills_every_cache_of_the_latest_months(demo_copy, settings):
-    with demo_copy.begin() as conn:
-        bump_data_version(conn, at=WALL_CLOCK)
+    with change(demo_copy, by="测试", at=WALL_CLOCK) as write:
+        write.touch(*DataSource)
     report = warm_caches(demo_copy, settings=settings, last_month=MONTH)
     with demo_copy.connect() as conn:
-        version = data_version(conn)
         kinds = dict(
             conn.execute(
-                select(IndicatorSnapshot.kind, func.count(IndicatorSnapshot.month.distinct()))
-                .where(IndicatorSnapshot.data_version == version)
-                .group_by(IndicatorSnapshot.kind)
+                select(
+                    IndicatorSnapshot.kind, func.count(IndicatorSnapshot.month.distinct())
+                ).group_by(IndicatorSnapshot.kind)
             ).all()
         )
         income_months = conn.execute(
             select(func.count(IncomeSnapshot.month.distinct())).where(
-                IncomeSnapshot.data_version == version
+                IncomeSnapshot.sources_version == sources_version(conn, BASIS_SOURCES)
             )
         ).scalar_one()
         projection_months = conn.execute(
             select(func.count(IncomeProjection.month.distinct())).where(
-                IncomeProjection.data_version == version,
+                IncomeProjection.sources_version == sources_version(conn, PROJECTION_SOURCES),
                 IncomeProjection.settings_key == settings_key(settings.income),
             )
         ).scalar_one()
     assert kinds == {
-        Level.TOWNSHIP.value: WARM_MONTHS[Level.TOWNSHIP],
-        Level.UNIT.value: WARM_MONTHS[Level.UNIT],
+        **{f"township:{family.name}": WARM_MONTHS[Level.TOWNSHIP] for family in FAMILIES},
+        **{f"unit:{family.name}": WARM_MONTHS[Level.UNIT] for family in FAMILIES},
         VILLAGE_VISITS_KIND: WARM_RECENT_MONTHS,
         "village_registers": WARM_RECENT_MONTHS,
         "village_helper": WARM_RECENT_MONTHS,

@@ -311,7 +311,9 @@ def test_demo_helper_coverage_matches_the_rankings_indicator(
     demo_engine, demo_scope, demo_coverage
 ):
     with demo_engine.connect() as conn:
-        reference = visit_coverage(conn=conn, scope=demo_scope, month=MONTH, level=Level.VILLAGE)
+        reference = visit_coverage(
+            conn=conn, scope=demo_scope, month=MONTH, visits_per_month=1, level=Level.VILLAGE
+        )
     merged = demo_coverage.merge(reference, on="village_id")
     assert len(merged) == len(reference)
     assert merged["helper_assigned"].tolist() == merged["assigned"].tolist()

@@ -1,7 +1,7 @@
 """导入边界: upload a GeoJSON boundary file, choose the property townships are matched by, read the
 dry run (matched, merged, repaired, unmatched, warnings), then commit.
 
-The commit goes through ``import_boundaries`` (audit entry, data version) with the dry run's
+The commit goes through ``commit_boundaries`` (audit entry, data version) with the dry run's
 digest, so what is written is what the page showed; a file changed in between, or a database
 changed by someone else, is refused and dry-run again. The parsed file and the dry run are kept in
 the session (per file, options and data version): choosing a property does not re-read 20 MB.
@@ -25,9 +25,9 @@ from data_access.boundaries import (
     BoundaryReport,
     PropertySummary,
     choose_matching,
+    commit_boundaries,
     dry_run_boundaries,
     file_properties,
-    import_boundaries,
     parse_geojson,
 )
 
@@ -237,9 +237,9 @@ def _render_commit(
     if not clicked:
         return
     try:
-        with st.spinner("正在写入…"), engine_for(view.database_url).begin() as conn:
-            written = import_boundaries(
-                conn,
+        with st.spinner("正在写入…"):
+            written = commit_boundaries(
+                engine_for(view.database_url),
                 document,
                 username=view.access.username,
                 now=view.clock.now(),

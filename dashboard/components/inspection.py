@@ -10,7 +10,6 @@ import streamlit as st
 
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
-from data_access.audit import AuditAction, record
 from data_access.inspection import (
     DrawParameters,
     DrawPlan,
@@ -144,26 +143,15 @@ def render_draw_form(
         inspection_full_days=rules.inspection_full_days,
         circular_window_days=rules.circular_window_days,
     )
-    now = view.clock.now()
     try:
-        with engine_for(view.database_url).begin() as conn:
+        with view.write(author=drawn_by) as write:
             logged = make_draw(
-                conn=conn,
+                write,
                 parameters=parameters,
                 seed=seed.strip() or new_seed(),
                 planned_on=planned_on,
-                drawn_by=drawn_by,
-                now=now,
                 settings=view.settings,
                 replaces_draw_id=replaces or None,
-            )
-            record(
-                conn=conn,
-                username=view.access.username,
-                action=AuditAction.INSPECTION_DRAW,
-                target=f"抽签 #{logged.draw_id}",
-                detail={"input_hash": logged.input_hash, "replaces": replaces or None},
-                at=now,
             )
     except (InspectionError, SamplingError) as error:
         st.warning(str(error), icon=":material/block:")
@@ -242,25 +230,22 @@ def render_finding_form(view: ViewContext, plan: DrawPlan, *, recorded_by: str) 
     if not (save or visited):
         return
     try:
-        with engine_for(view.database_url).begin() as conn:
+        with view.write(author=recorded_by) as write:
             if save:
                 record_finding(
-                    conn=conn,
+                    write,
                     draw_id=plan.draw_id,
                     village_id=int(village_id),
                     household_id=int(household_id) or None,
                     inspected_on=inspected_on,
                     description=description,
-                    recorded_by=recorded_by,
-                    now=view.clock.now(),
                 )
             else:
                 record_village_inspected(
-                    conn=conn,
+                    write,
                     draw_id=plan.draw_id,
                     village_id=int(village_id),
                     inspected_on=inspected_on,
-                    now=view.clock.now(),
                 )
     except InspectionError as error:
         st.warning(str(error), icon=":material/block:")
@@ -295,14 +280,12 @@ def render_conversion_form(
     if not right.button("转为整改问题", type="primary", key="insp-convert"):
         return
     try:
-        with engine_for(view.database_url).begin() as conn:
+        with view.write(author=changed_by) as write:
             code = finding_to_rectification(
-                conn=conn,
+                write,
                 finding_id=int(finding_id),
                 category=category or "",
                 deadline_days=view.settings.inspection.rectification_deadline_days,
-                changed_by=changed_by,
-                now=view.clock.now(),
             )
     except InspectionError as error:
         st.warning(str(error), icon=":material/block:")

@@ -7,7 +7,6 @@ import streamlit as st
 
 from dashboard.components.layout import row_height
 from dashboard.context import ViewContext
-from dashboard.data import engine_for
 from data_access.models import RectificationKind, RectificationStatus
 from data_access.rectification import (
     LEDGER_COLUMNS,
@@ -234,17 +233,15 @@ def render_status_form(view: ViewContext, item: pd.Series, *, changed_by: str) -
     if submitted:
         closing = to_status == RectificationStatus.CLOSED
         try:
-            with engine_for(view.database_url).begin() as conn:
+            with view.write(author=changed_by) as write:
                 result = change_status(
-                    conn=conn,
+                    write,
                     scope=view.scope,
                     item_id=item_id,
                     expected_version=shown.get(item_id, version_now),
                     to_status=RectificationStatus(to_status),
                     note=st.session_state.get(NOTE_KEY, ""),
                     completed_on=completed_on if closing else None,
-                    changed_by=changed_by,
-                    now=view.clock.now(),
                 )
         except StaleItemError as error:
             st.warning(str(error), icon=":material/sync_problem:")

@@ -14,7 +14,8 @@ from datetime import date
 from sqlalchemy import Connection, Engine, select, update
 
 from config.settings import Settings
-from data_access.db import bump_data_version, init_db, write_meta
+from data_access.commands import change
+from data_access.db import init_db, write_meta
 from data_access.demo.activity import duty_columns, meeting_columns, register_blocks, visit_blocks
 from data_access.demo.bulk import BulkWriter
 from data_access.demo.county import build_county
@@ -35,11 +36,14 @@ from data_access.demo.places import (
 )
 from data_access.demo.rectification import build_ledger
 from data_access.models import Base, MetaKey, Township, User
+from data_access.versions import EVERY_SOURCE
 
 # Not county data: kept across re-seeding.
 # What the office set up itself survives a new demo county: users, the audit trail, confirmed
 # column mappings.
-KEPT_TABLES = frozenset({"meta", "users", "audit_log", "import_mappings"})
+KEPT_TABLES = frozenset({"meta", "source_versions", "users", "audit_log", "import_mappings"})
+# Who the seed's write is by (data_access.commands); it writes no audit row.
+SEED_AUTHOR = "演示数据"
 # Chinese labels of the tables, in the order the report lists them.
 TABLE_LABELS = {
     "townships": "乡镇",
@@ -120,7 +124,8 @@ def seed_demo(
     ledger = build_ledger(county, inspections.problems)
 
     init_db(engine)
-    with engine.begin() as conn:
+    with change(engine, by=SEED_AUTHOR, at=timeline.extracted_at) as write:
+        conn = write.conn
         bindings = _unbind_township_users(conn)
         _delete_county_data(conn)
         writer = BulkWriter(conn)
@@ -148,7 +153,7 @@ def seed_demo(
         _rebind_township_users(conn, bindings)
         write_meta(conn, MetaKey.DEMO_SEED, str(seed))
         write_meta(conn, MetaKey.DEMO_SCALE, f"{scale:g}")
-        bump_data_version(conn, at=timeline.extracted_at)
+        write.touch(*EVERY_SOURCE)
     return DemoSummary(
         county=settings.county.name,
         scale=scale,

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
 
 from data_access.importing.cells import display
+from data_access.models import DataSource
 from data_access.scope import Scope
 
 # Values per IN (...) list: far below SQLite's and PostgreSQL's parameter limits.
@@ -265,6 +266,8 @@ class Kind(ABC):
     # Fields a blank form prints before anyone fills it in (a 月收入登记表's months): a form row
     # holding nothing else is not a row.
     preprinted: tuple[str, ...] = ()
+    # The data sources a commit of this kind may change (their versions rise when it does).
+    sources: frozenset[DataSource] = frozenset()
 
     @abstractmethod
     def plan(self, conn: Connection, records: list[Record], ctx: ImportContext) -> Plan:

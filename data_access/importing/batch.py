@@ -24,8 +24,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from config.settings import ImportSettings, Settings
-from data_access.audit import AuditAction, record
-from data_access.db import bump_data_version
+from data_access.audit import AuditAction
+from data_access.commands import change
 from data_access.importing import workbook as wb
 from data_access.importing.base import Action, ImportContext, Kind, Outcome, Plan, Record
 from data_access.importing.cells import CellError, display, is_blank, normalise
@@ -521,7 +521,8 @@ def commit(
     """
     if prepared.unresolved:
         raise wb.ImportRefusedError(unresolved_message(prepared))
-    with engine.begin() as conn:
+    with change(engine, by=ctx.username, at=ctx.now) as writing:
+        conn = writing.conn
         lock_imports(conn)
         plan, report = _plan(conn, prepared, ctx)
         counts = report.counts
@@ -553,10 +554,8 @@ def commit(
             )
             .returning(ImportBatch.id)
         ).scalar_one()
-        record(
-            conn=conn,
-            username=ctx.username,
-            action=AuditAction.IMPORT,
+        writing.audit(
+            AuditAction.IMPORT,
             target=f"{prepared.kind.label}：{prepared.file_name}",
             rows=0 if refused else counts.changed,
             detail={
@@ -571,7 +570,6 @@ def commit(
                 "全有或全无": all_or_nothing,
                 **({"列对应": prepared.mapping_text()} if prepared.mapping else {}),
             },
-            at=ctx.now,
         )
         if not refused and prepared.mapping:
             save_mapping(
@@ -582,10 +580,9 @@ def commit(
                 saved_by=ctx.username,
                 at=ctx.now,
             )
-        version = None
         if not refused and counts.changed:
-            version = bump_data_version(conn, at=ctx.now)
-    return CommitResult(batch_id, status, report, version)
+            writing.touch(*prepared.kind.sources)
+    return CommitResult(batch_id, status, report, writing.version)
 
 
 def unresolved_message(prepared: Prepared) -> str:
@@ -611,15 +608,12 @@ def record_refusal(
     *, engine: Engine, username: str, file_name: str, content: bytes, reason: str, now: datetime
 ) -> None:
     """Audit a file refused as a whole (nothing else is written)."""
-    with engine.begin() as conn:
-        record(
-            conn=conn,
-            username=username,
-            action=AuditAction.IMPORT,
+    with change(engine, by=username, at=now) as write:
+        write.audit(
+            AuditAction.IMPORT,
             target=f"拒绝导入：{file_name}"[:200],
             rows=0,
             detail={"SHA-256": hashlib.sha256(content).hexdigest(), "原因": reason[:500]},
-            at=now,
         )
 
 

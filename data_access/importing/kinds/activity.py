@@ -16,7 +16,7 @@ from data_access.importing.base import (
     RowRejectedError,
     keyed_plan,
 )
-from data_access.models import CadreRole, IncomeRegister, Meeting, MeetingLevel, Visit
+from data_access.models import CadreRole, DataSource, IncomeRegister, Meeting, MeetingLevel, Visit
 
 HOUSEHOLD_CODE = f.code(
     "household_code",
@@ -59,6 +59,7 @@ VISITING_ROLES = (
 
 class Registers(Kind):
     key = "registers"
+    sources = frozenset({DataSource.REGISTERS})
     label = "收支登记"
     natural_key = "户编号 + 月份"
     summary = (
@@ -217,6 +218,7 @@ class Registers(Kind):
 
 class Visits(Kind):
     key = "visits"
+    sources = frozenset({DataSource.VISITS})
     label = "走访记录"
     natural_key = "户编号 + 走访干部（姓名 + 手机号）+ 走访日期 + 走访时身份"
     summary = "干部入户走访记录，写入走访记录表（计入各项走访职责的覆盖率）"
@@ -305,6 +307,7 @@ class Visits(Kind):
 
 class Meetings(Kind):
     key = "meetings"
+    sources = frozenset({DataSource.MEETINGS})
     label = "会议记录"
     natural_key = "乡镇 + 村（乡镇级会议为空）+ 月份"
     summary = "村、乡镇每月召开的防返贫动态监测专题研究会"

@@ -19,6 +19,7 @@ from data_access.importing.base import (
     keyed_plan,
 )
 from data_access.models import (
+    DataSource,
     Household,
     HouseholdType,
     MonitorCategory,
@@ -68,6 +69,7 @@ def _values(enum) -> tuple[str, ...]:
 
 class Households(Kind):
     key = "households"
+    sources = frozenset({DataSource.HOUSEHOLDS, DataSource.PLACES})
     label = "户信息"
     natural_key = "户编号"
     summary = "脱贫户、监测户的基本信息与监测状态（户主姓名、身份证号为个人信息，只有管理员可导入）"

@@ -37,7 +37,7 @@ from data_access.importing.base import (
 )
 from data_access.importing.cells import CellError, integer, normalise
 from data_access.importing.kinds.activity import AMOUNT_ALIASES, HOUSEHOLD_CODE
-from data_access.models import Household, IncomeYear
+from data_access.models import DataSource, Household, IncomeYear
 
 SOURCES = {
     "wage": "工资性收入",
@@ -74,6 +74,7 @@ def _yuan(value: float) -> str:
 
 class IncomeYears(Kind):
     key = "income_years"
+    sources = frozenset({DataSource.INCOMES})
     label = "年度收入"
     natural_key = "户编号 + 年度"
     summary = (

@@ -44,6 +44,7 @@ from data_access.importing.kinds.households import (
 )
 from data_access.masking import mask_id_number, mask_name
 from data_access.models import (
+    DataSource,
     Household,
     HouseholdMember,
     HouseholdType,
@@ -111,6 +112,7 @@ def _cleared_by(value: Any) -> str:
 
 class NationalExport(Kind):
     key = "national"
+    sources = frozenset({DataSource.HOUSEHOLDS, DataSource.PLACES})
     label = "监测系统基础信息"
     natural_key = "户编号；成员：人编号"
     summary = (

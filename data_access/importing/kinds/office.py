@@ -29,6 +29,7 @@ from data_access.models import (
     Circular,
     CircularColor,
     CircularTarget,
+    DataSource,
     InspectionDraw,
     InspectionFinding,
     ProblemSource,
@@ -225,6 +226,7 @@ def _date_in(text: str, ctx: ImportContext) -> date | None:
 
 class Rectification(Kind):
     key = "rectification"
+    sources = frozenset({DataSource.RECTIFICATION})
     label = "整改台账"
     natural_key = "问题编号（清单没有编号时按问题内容生成）"
     summary = (
@@ -507,6 +509,7 @@ def _record_history(
 
 class Circulars(Kind):
     key = "circulars"
+    sources = frozenset({DataSource.CIRCULARS})
     label = "通报"
     natural_key = "文号 + 对象类型 + 通报对象"
     summary = "红榜、黑榜通报（计入红黑榜加减分和约谈提示）"
@@ -600,6 +603,7 @@ class Circulars(Kind):
 
 class Findings(Kind):
     key = "findings"
+    sources = frozenset({DataSource.INSPECTIONS})
     label = "暗访结果"
     natural_key = "村 + 户编号（村级发现为空）+ 检查日期 + 发现问题"
     summary = "暗访发现的问题（推进该村的“最近暗访日期”；可关联抽签和整改问题）"
@@ -806,6 +810,7 @@ GROWTH_RANGE = (-100.0, 100.0)
 
 class Benchmarks(Kind):
     key = "benchmarks"
+    sources = frozenset({DataSource.BENCHMARKS})
     label = "基准指标"
     natural_key = "年度 + 指标"
     summary = "“两个高于”比较所需的年度对比数据（县、省农村居民收入及增速，GDP 增速）"

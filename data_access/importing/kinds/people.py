@@ -29,7 +29,7 @@ from data_access.importing.base import (
     Write,
     changes,
 )
-from data_access.models import Assignment, AssistingUnit, Cadre, CadreRole, UnitVillage
+from data_access.models import Assignment, AssistingUnit, Cadre, CadreRole, DataSource, UnitVillage
 
 UNIT_KINDS = ("县直部门", "事业单位", "企业", "中直区直单位", "其他")
 UNIT_ROLES = frozenset(
@@ -88,6 +88,7 @@ class _CadreRow:
 
 class Cadres(Kind):
     key = "cadres"
+    sources = frozenset({DataSource.PEOPLE})
     label = "帮扶单位与干部"
     natural_key = "干部：姓名 + 手机号；单位：单位名称；结对：干部 + 户编号；定点帮扶：单位 + 村"
     summary = "帮扶单位、干部及其角色、联系户（结对帮扶）和定点帮扶村"

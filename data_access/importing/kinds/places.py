@@ -23,7 +23,7 @@ from data_access.importing.base import (
     changes,
     fetch_existing,
 )
-from data_access.models import Township, Village
+from data_access.models import DataSource, Township, Village
 
 # Longitude and latitude bounds of China: a swapped or mistyped coordinate falls outside.
 LONGITUDE = (73.0, 136.0)
@@ -34,6 +34,7 @@ VILLAGE_LABELS = {"name": "村名称", "lon": "经度", "lat": "纬度"}
 
 class Places(Kind):
     key = "places"
+    sources = frozenset({DataSource.PLACES})
     label = "乡镇村"
     natural_key = "乡镇代码；村代码"
     summary = "乡镇和行政村（名称、代码、坐标）；村代码为空的行表示乡镇本身，其经纬度为乡镇中心"

@@ -1,0 +1,323 @@
+"""The one door for writes (data_access.commands) and the versions it raises.
+
+- two writes committed at the same moment both raise the versions (SQLite and PostgreSQL);
+- a refused write leaves rows, audit trail and versions as they were;
+- after any sequence of writes through the door, every stored summary equals a recount from
+  the rows (a property over random writes, on SQLite and PostgreSQL);
+- the 帮扶干部 visit rule is one definition: 总览, 红黑榜, 走访覆盖 and the wall agree with each
+  other and with plain SQL, at one and at two visits a month;
+- nothing outside data_access opens a write transaction or raises a version.
+"""
+
+from __future__ import annotations
+
+import ast
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, func, select, text
+
+from dashboard.navigation import PROJECT_ROOT
+from data_access.commands import change
+from data_access.db import data_version
+from data_access.indicators import Level, all_indicator_counts
+from data_access.models import AuditEntry, DataSource, RectificationItem, RectificationStatus
+from data_access.overview import briefing
+from data_access.rankings import indicator_table
+from data_access.rectification import change_status
+from data_access.scope import county_scope
+from data_access.snapshots import indicator_counts
+from data_access.versions import source_versions
+from data_access.visits import _village_counts, village_coverage
+from tests.clock import AS_OF, WALL_CLOCK
+from tests.conftest import _seed, private_schema
+from tests.import_helpers import writable_demo
+from tests.independent import counts_by_group
+
+MONTH = date(2026, 11, 1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty(request) -> Engine:
+    return request.getfixturevalue(
+        "fresh_engine" if request.param == "sqlite" else "fresh_postgres"
+    )
+
+
+def test_two_writes_at_the_same_moment_both_raise_the_versions(empty):
+    with empty.connect() as conn:
+        before, overall = source_versions(conn), data_version(conn)
+    ready = threading.Barrier(2, timeout=30)
+    failures: list[BaseException] = []
+
+    def write(source: DataSource) -> None:
+        try:
+            with change(empty, by="测试", at=WALL_CLOCK) as writing:
+                writing.touch(DataSource.REGISTERS, source)
+                ready.wait()  # both are inside their transaction before either commits
+        except BaseException as error:
+            failures.append(error)
+
+    workers = [
+        threading.Thread(target=write, args=(source,))
+        for source in (DataSource.VISITS, DataSource.MEETINGS)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert failures == []
+    with empty.connect() as conn:
+        after, overall_after = source_versions(conn), data_version(conn)
+    assert after[DataSource.REGISTERS] == before[DataSource.REGISTERS] + 2
+    assert after[DataSource.VISITS] == before[DataSource.VISITS] + 1
+    assert after[DataSource.MEETINGS] == before[DataSource.MEETINGS] + 1
+    assert after[DataSource.RECTIFICATION] == before[DataSource.RECTIFICATION]
+    assert overall_after == overall + 2
+
+
+def test_a_refused_write_leaves_rows_audit_and_versions_as_they_were(empty):
+    with empty.connect() as conn:
+        before = source_versions(conn), data_version(conn)
+
+    def refused() -> None:
+        with change(empty, by="测试", at=WALL_CLOCK) as writing:
+            writing.conn.execute(text("INSERT INTO meta (key, value) VALUES ('probe', 'x')"))
+            writing.audit("测试", target="不应留下")
+            writing.touch(DataSource.REGISTERS)
+            raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):
+        refused()
+    with empty.connect() as conn:
+        assert (source_versions(conn), data_version(conn)) == before
+        assert conn.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM meta WHERE key = 'probe'")).scalar() == 0
+
+
+def test_a_write_that_touches_nothing_keeps_the_versions(empty):
+    with change(empty, by="测试", at=WALL_CLOCK) as writing:
+        writing.audit("测试", target="只记审计")
+    assert writing.version is None
+    with empty.connect() as conn:
+        assert data_version(conn) == 0
+
+
+# --- stored summaries equal a recount, whatever was written ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def sqlite_copy(demo_sqlite_path, tmp_path_factory) -> Iterator[Engine]:
+    engine = writable_demo(demo_sqlite_path, tmp_path_factory.mktemp("door"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres_copy(settings) -> Iterator[Engine]:
+    with private_schema() as engine:
+        yield _seed(engine, settings)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def copy(request) -> Engine:
+    return request.getfixturevalue(f"{request.param}_copy")
+
+
+def _close_an_item(engine: Engine, pick: int) -> None:
+    with engine.connect() as conn:
+        open_items = conn.execute(
+            select(RectificationItem.id, RectificationItem.version, RectificationItem.township_id)
+            .where(RectificationItem.status != RectificationStatus.CLOSED.value)
+            .order_by(RectificationItem.id)
+        ).all()
+    item = open_items[pick % len(open_items)]
+    with change(engine, by="测试", at=WALL_CLOCK) as writing:
+        change_status(
+            writing,
+            scope=county_scope(conn=writing.conn),
+            item_id=item.id,
+            expected_version=item.version,
+            to_status=RectificationStatus.CLOSED,
+            note="属性测试销号",
+            completed_on=AS_OF,
+        )
+
+
+def _raw_write(source: DataSource, sql: str):
+    def write(engine: Engine, pick: int) -> None:
+        with change(engine, by="测试", at=WALL_CLOCK) as writing:
+            writing.conn.execute(text(sql), {"pick": pick})
+            writing.touch(source)
+
+    return write
+
+
+# Writes of each source the figures read, as the importers and pages make them; each picks its
+# rows by a number hypothesis draws.
+WRITES = {
+    "销号": _close_an_item,
+    "删一户本月登记": _raw_write(
+        DataSource.REGISTERS,
+        "DELETE FROM income_registers WHERE id = (SELECT id FROM income_registers "
+        "WHERE month = '2026-11-01' ORDER BY id LIMIT 1 OFFSET :pick)",
+    ),
+    "改一户工资": _raw_write(
+        DataSource.REGISTERS,
+        "UPDATE income_registers SET wage = wage + 5000 WHERE household_id = "
+        "(SELECT household_id FROM income_registers ORDER BY id LIMIT 1 OFFSET :pick)",
+    ),
+    "删一次走访": _raw_write(
+        DataSource.VISITS,
+        "DELETE FROM visits WHERE id = (SELECT id FROM visits WHERE visit_date >= '2026-11-01' "
+        "ORDER BY id LIMIT 1 OFFSET :pick)",
+    ),
+    "撤一次会议记录": _raw_write(
+        DataSource.MEETINGS,
+        "UPDATE meetings SET has_record = NOT has_record WHERE id = "
+        "(SELECT id FROM meetings WHERE month = '2026-11-01' ORDER BY id LIMIT 1 OFFSET :pick)",
+    ),
+}
+
+
+def _stored_equals_recount(engine: Engine, settings) -> None:
+    with engine.connect() as conn:
+        county = county_scope(conn=conn)
+        for level in (Level.TOWNSHIP, Level.UNIT):
+            stored = indicator_counts(conn=conn, month=MONTH, settings=settings, level=level)
+            live = all_indicator_counts(
+                conn=conn, scope=county, month=MONTH, settings=settings, level=level
+            )
+            pd.testing.assert_frame_equal(
+                stored.sort_values(level.key).reset_index(drop=True),
+                live.sort_values(level.key).reset_index(drop=True),
+                check_dtype=False,
+            )
+        shown = village_coverage(conn=conn, scope=county, month=MONTH, settings=settings.visits)
+        live = _village_counts(conn=conn, scope=county, month=MONTH, settings=settings.visits)
+        shown = shown[shown["village_id"].isin(live["village_id"])][live.columns]
+        pd.testing.assert_frame_equal(
+            shown.sort_values("village_id").reset_index(drop=True),
+            live.sort_values("village_id").reset_index(drop=True),
+            check_dtype=False,
+        )
+
+
+@hypothesis_settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(writes=st.lists(st.tuples(st.sampled_from(sorted(WRITES)), st.integers(0, 200)), max_size=3))
+def test_after_any_writes_every_stored_summary_equals_a_recount(copy, settings, writes):
+    _stored_equals_recount(copy, settings)  # stores the summaries of the current versions
+    for name, pick in writes:
+        WRITES[name](copy, pick)
+        _stored_equals_recount(copy, settings)
+
+
+# --- one 帮扶干部 visit rule -----------------------------------------------------------------
+
+INDEPENDENT_HELPER_VISITS = """
+SELECT h.township_id, count(*)
+FROM households h
+WHERE (
+    SELECT count(*) FROM visits v
+    WHERE v.household_id = h.id AND v.role = '帮扶干部'
+      AND v.visit_date BETWEEN :start AND :end
+      AND v.cadre_id IN (
+          SELECT a.cadre_id FROM assignments a
+          WHERE a.household_id = h.id AND a.start_date <= :end
+            AND (a.end_date IS NULL OR a.end_date >= :start)
+      )
+) >= :times
+GROUP BY h.township_id
+"""
+
+
+@pytest.mark.parametrize("times", [1, 2])
+def test_every_view_counts_a_household_visited_by_the_same_rule(demo_engine, settings, times):
+    rule = replace(settings, visits=replace(settings.visits, cadre_visits_per_month=times))
+    expected = counts_by_group(
+        demo_engine,
+        INDEPENDENT_HELPER_VISITS,
+        start=MONTH,
+        end=MONTH + timedelta(days=29),
+        times=times,
+    )
+    with demo_engine.connect() as conn:
+        county = county_scope(conn=conn)
+        # 总览, and the wall's headline tile (the same briefing).
+        brief = briefing(conn=conn, scope=county, month=MONTH, today=AS_OF, settings=rule)
+        overview = dict(
+            zip(brief.by_township["township_id"], brief.by_township["visited"], strict=True)
+        )
+        # 红黑榜.
+        ranked = indicator_table(
+            conn=conn, scope=county, month=MONTH, settings=rule, level=Level.TOWNSHIP
+        )
+        rankings = dict(zip(ranked["township_id"], ranked["visited"], strict=True))
+        # 走访覆盖, and the wall's map panel (the same village counts).
+        villages = village_coverage(conn=conn, scope=county, month=MONTH, settings=rule.visits)
+        by_township = villages.groupby("township_id")["helper_visited"].sum()
+        visits_page = {int(k): int(v) for k, v in by_township.items()}
+    nonzero = {k: v for k, v in expected.items() if v}
+    assert {k: v for k, v in overview.items() if v} == nonzero
+    assert {k: v for k, v in rankings.items() if v} == nonzero
+    assert {k: v for k, v in visits_page.items() if v} == nonzero
+    assert sum(nonzero.values()) > 0
+
+
+def test_two_visits_a_month_count_fewer_households_than_one(demo_sqlite, settings):
+    twice = replace(settings, visits=replace(settings.visits, cadre_visits_per_month=2))
+    with demo_sqlite.connect() as conn:
+        county = county_scope(conn=conn)
+        once = briefing(conn=conn, scope=county, month=MONTH, today=AS_OF, settings=settings)
+        two = briefing(conn=conn, scope=county, month=MONTH, today=AS_OF, settings=twice)
+    assert two.visit_rate.value < once.visit_rate.value
+
+
+# --- conventions ------------------------------------------------------------------------------
+
+
+def _calls(folder: str) -> Iterator[tuple[str, int, str]]:
+    for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func_node = node.func
+                name = (
+                    func_node.attr
+                    if isinstance(func_node, ast.Attribute)
+                    else func_node.id
+                    if isinstance(func_node, ast.Name)
+                    else ""
+                )
+                yield path.relative_to(PROJECT_ROOT).as_posix(), node.lineno, name
+
+
+def test_no_page_or_component_opens_a_write_transaction_itself():
+    found = [
+        f"{path}:{line} {name}()"
+        for folder in ("dashboard", "pages")
+        for path, line, name in _calls(folder)
+        if name in {"begin", "raise_versions", "record", "execute"}
+    ]
+    assert found == [], "pages and components write through data_access.commands only"
+
+
+def test_only_the_door_raises_versions():
+    found = [
+        f"{path}:{line}"
+        for folder in ("data_access", "dashboard", "pages", "bench")
+        for path, line, name in _calls(folder)
+        if name == "raise_versions" and path != "data_access/commands.py"
+    ]
+    assert found == []
