@@ -123,7 +123,9 @@ def _measure_seeded(
         seeded = seed_demo(
             database_url=url, config=config, scale=scale, seed=args.seed, as_of=args.as_of
         )
-        measured = _measure(url, backend, scale, seeded, config, workdir, runs=args.runs)
+        measured = _measure(
+            url, backend, scale, seeded, config, workdir, runs=args.runs, after_writes=True
+        )
         # Last, because it writes: 50,000 new registers into the scratch database.
         print(f"importing {IMPORT_ROWS:,} registers ({backend}) …", file=sys.stderr, flush=True)
         timing = time_register_import(database_url=url, rows=IMPORT_ROWS, settings=load_settings())
@@ -144,11 +146,14 @@ def _measure(
     workdir: Path,
     *,
     runs: int,
+    after_writes: bool = False,
 ) -> Measured:
     print(f"rendering every page ({backend}) …", file=sys.stderr, flush=True)
     output = workdir / "measure.json"
     command = [sys.executable, "-m", "bench.measure", "--db-url", url, "--config", str(config)]
     command += ["--runs", str(runs), "--output", str(output)]
+    if after_writes:
+        command.append("--after-writes")
     done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise MeasureError(f"{' '.join(command)} exited with {done.returncode}:\n{done.stderr}")
@@ -218,6 +223,7 @@ def _pages_section(results: list[Measured]) -> str:
                     ),
                     _page_to_sql(page, result.overhead_seconds),
                     report.milliseconds(page["warm_seconds"]),
+                    _after_write(page),
                     ratio or "-",
                 )
             )
@@ -230,10 +236,20 @@ def _pages_section(results: list[Measured]) -> str:
             "own ms",
             "(cold − overhead) / SQL",
             "warm ms",
+            "first after a write ms (worst of)",
             "cold vs scale 1",
         ]
         tables.append(f"{result.label}\n{report.format_table(headers, rows)}")
     return "\n\n".join(tables)
+
+
+def _after_write(page: dict) -> str:
+    """The slowest first render after a write, and which write it followed."""
+    after = page.get("after_write_seconds") or {}
+    if not after:
+        return "-"
+    write, seconds = max(after.items(), key=lambda item: item[1])
+    return f"{report.milliseconds(seconds)} ({write})"
 
 
 def _page_to_sql(page: dict, overhead: float) -> str:

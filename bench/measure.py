@@ -13,12 +13,20 @@ import resource
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.rendering import streamlit_overhead, time_pages
+from bench.rendering import streamlit_overhead, time_after_writes, time_pages
+from bench.writes import WRITES
+from config import load_settings
 from dashboard.navigation import PAGES
 
 
-def measure(*, runs: int) -> dict:
+def measure(*, runs: int, database_url: str, after_writes: bool) -> dict:
     timings = time_pages(PAGES, runs=runs)
+    # Last: it writes into the database.
+    after = (
+        time_after_writes(PAGES, writes=WRITES, database_url=database_url, settings=load_settings())
+        if after_writes
+        else {}
+    )
     return {
         "overhead_seconds": streamlit_overhead(runs=runs),
         # ru_maxrss is in KiB on Linux.
@@ -33,6 +41,7 @@ def measure(*, runs: int) -> dict:
                 "cold_element_seconds": timing.cold.element_seconds,
                 "warm_seconds": timing.warm_median,
                 "warm_sql_seconds": min(render.sql_seconds for render in timing.warm),
+                "after_write_seconds": after.get(timing.spec.url_path, {}),
             }
             for timing in timings
         ],
@@ -45,11 +54,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--config", required=True, type=Path)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--output", required=True, type=Path)
+    parser.add_argument(
+        "--after-writes",
+        action="store_true",
+        help="also time each page's first render after each kind of write (writes into the "
+        "database: a scratch copy only)",
+    )
     args = parser.parse_args(argv)
     # Read by the settings loader on the first AppTest run, and cached from then on.
     os.environ["DASHBOARD_DB_URL"] = args.db_url
     os.environ["DASHBOARD_CONFIG"] = str(args.config)
-    result = measure(runs=args.runs)
+    result = measure(runs=args.runs, database_url=args.db_url, after_writes=args.after_writes)
     args.output.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 

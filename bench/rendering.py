@@ -1,12 +1,12 @@
 """Render time of every registered page through Streamlit's AppTest, cold and warm, signed in,
-with the time the render spent in SQL."""
+with the time the render spent in SQL; and the first render of each after each kind of write."""
 
 from __future__ import annotations
 
 import functools
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -18,8 +18,10 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from bench.environment import PROJECT_ROOT
+from config import Settings
 from dashboard.navigation import PageSpec
 from data_access.caching import forget_decoded
+from data_access.db import make_engine
 from tests.login import logged_in
 
 APP_SCRIPT = PROJECT_ROOT / "dashboard" / "app.py"
@@ -270,6 +272,33 @@ def time_pages(pages: tuple[PageSpec, ...], *, runs: int) -> list[PageTiming]:
         warm = tuple(_timed_run(app, spec) for _ in range(runs))
         timings.append(PageTiming(spec, _median(colds), warm))
     return timings
+
+
+def time_after_writes(
+    pages: tuple[PageSpec, ...],
+    *,
+    writes: Mapping[str, Callable[[Engine, Settings], None]],
+    database_url: str,
+    settings: Settings,
+) -> dict[str, dict[str, float]]:
+    """Seconds of each page's first render after each kind of write, by page url path and write:
+    for every (write, page), the page rendered until its stored summaries are current, one write
+    through the door, this process's caches emptied (another process would hold none of the new
+    versions either), then the page again, timed."""
+    _quiet_streamlit_warnings()
+    apps = {spec.url_path: signed_in_app(spec) for spec in pages}
+    engine = make_engine(database_url)
+    seconds: dict[str, dict[str, float]] = {spec.url_path: {} for spec in pages}
+    try:
+        for name, write in writes.items():
+            for spec in pages:
+                _timed_run(apps[spec.url_path], spec)
+                write(engine, settings)
+                clear_caches()
+                seconds[spec.url_path][name] = _timed_run(apps[spec.url_path], spec).seconds
+    finally:
+        engine.dispose()
+    return seconds
 
 
 def _median(renders: list[Render]) -> Render:

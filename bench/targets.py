@@ -34,6 +34,16 @@ def _worst(pages: dict[str, dict], value) -> tuple[str, float]:
     return title, value(page)
 
 
+def _worst_after_write(pages: dict[str, dict]) -> tuple[str, float] | None:
+    """The slowest first render after a write over every page and write, as "page（write）"."""
+    timed = [
+        (f"{page['title']}（{write}）", seconds)
+        for page in pages.values()
+        for write, seconds in (page.get("after_write_seconds") or {}).items()
+    ]
+    return max(timed, key=lambda item: item[1]) if timed else None
+
+
 def checks(result: Measured, base: Measured | None) -> list[Check]:
     """The targets that apply to ``result``; ``base`` is the same backend's smallest scale."""
     pages = result.pages
@@ -51,6 +61,17 @@ def checks(result: Measured, base: Measured | None) -> list[Check]:
                 "warm render", f"{title} {warm:.2f} s", f"≤ {WARM_SECONDS} s", warm <= WARM_SECONDS
             )
         )
+        after = _worst_after_write(pages)
+        if after is not None:
+            label, seconds = after
+            found.append(
+                Check(
+                    "first view after a write",
+                    f"{label} {seconds:.2f} s",
+                    f"≤ {COLD_SECONDS} s",
+                    seconds <= COLD_SECONDS,
+                )
+            )
         if result.seed:
             seconds = result.seed.seconds
             found.append(
@@ -70,6 +91,18 @@ def checks(result: Measured, base: Measured | None) -> list[Check]:
                 growth <= COLD_GROWTH,
             )
         )
+        after, base_after = _worst_after_write(pages), _worst_after_write(base.pages)
+        if after is not None and base_after is not None:
+            label, seconds = after
+            limit = COLD_GROWTH * max(base_after[1], COLD_SECONDS)
+            found.append(
+                Check(
+                    f"first view after a write vs scale {base.scale:g}",
+                    f"{label} {seconds:.2f} s",
+                    f"≤ {limit:.2f} s",
+                    seconds <= limit,
+                )
+            )
         title, warm = _worst(pages, lambda page: page["warm_seconds"])
         found.append(
             Check(
