@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from data_access.models import DataSource, FrameSnapshot, IndicatorSnapshot
 from data_access.scope import Scope
-from data_access.versions import sources_version
+from data_access.versions import Window, sources_version
 
 # What a concurrent store of the same rows can raise: the other one stored them (a unique
 # violation), or PostgreSQL broke a deadlock between the two by failing one of them.
@@ -91,6 +91,7 @@ def _store(engine: Engine, identity: dict, key: str, table: pd.DataFrame) -> Non
             writer.execute(
                 delete(stored).where(
                     stored.kind == identity["kind"],
+                    stored.month == identity["month"],
                     stored.sources_version < identity["sources_version"],
                 )
             )
@@ -100,10 +101,16 @@ def _store(engine: Engine, identity: dict, key: str, table: pd.DataFrame) -> Non
 
 
 def _snapshot_identity(
-    conn: Connection, *, kind: str, month: date, fingerprint: str, sources: Iterable[DataSource]
+    conn: Connection,
+    *,
+    kind: str,
+    month: date,
+    fingerprint: str,
+    sources: Iterable[DataSource],
+    window: Window | None,
 ) -> dict:
     return {
-        "sources_version": sources_version(conn, sources),
+        "sources_version": sources_version(conn, sources, window),
         "settings_key": fingerprint,
         "month": month,
         "kind": kind,
@@ -121,10 +128,11 @@ def has_snapshot(
     month: date,
     fingerprint: str,
     sources: Iterable[DataSource],
+    window: Window | None = None,
 ) -> bool:
     """Whether ``snapshot`` would read the counts of ``kind`` for ``month`` rather than compute."""
     identity = _snapshot_identity(
-        conn, kind=kind, month=month, fingerprint=fingerprint, sources=sources
+        conn, kind=kind, month=month, fingerprint=fingerprint, sources=sources, window=window
     )
     return bool(conn.execute(select(exists().where(*_matching(identity)))).scalar())
 
@@ -138,16 +146,18 @@ def snapshot(
     fingerprint: str,
     sources: Iterable[DataSource],
     compute: Callable[[], pd.DataFrame],
+    window: Window | None = None,
 ) -> pd.DataFrame:
     """Integer counts per entity (column ``key``) of ``kind`` for ``month``: from the snapshot of
-    the current versions of ``sources`` (every source ``compute`` reads) and settings
-    ``fingerprint``, or ``compute()``d and stored.
+    the current versions of ``sources`` (every source ``compute`` reads; of their months, those
+    in ``window``, when ``compute`` reads no other) and settings ``fingerprint``, or
+    ``compute()``d and stored.
 
     ``compute`` must aggregate for the whole county; a reader with a narrower scope keeps its
     own townships' rows afterwards.
     """
     identity = _snapshot_identity(
-        conn, kind=kind, month=month, fingerprint=fingerprint, sources=sources
+        conn, kind=kind, month=month, fingerprint=fingerprint, sources=sources, window=window
     )
     stored = _stored(conn, _matching(identity), key)
     if stored is not None:
@@ -220,17 +230,19 @@ def cached_frame(
     fingerprint: str,
     sources: Iterable[DataSource],
     compute: Callable[[], pd.DataFrame],
+    window: Window | None = None,
 ) -> pd.DataFrame:
     """A county-wide result ``name`` for ``month``: from the snapshot of the current versions of
-    ``sources`` (every source ``compute`` reads) and settings ``fingerprint``, or
-    ``compute()``d and stored (an empty result too).
+    ``sources`` (every source ``compute`` reads; of their months, those in ``window``, when
+    ``compute`` reads no other) and settings ``fingerprint``, or ``compute()``d and stored (an
+    empty result too).
 
     ``compute`` must aggregate for the whole county with a township column, so that a reader
     with a narrower scope can keep its own townships' rows; or, for a result that depends on
     the reader's scope as a whole (ranks among the townships one sees), the scope's townships
     must be part of ``fingerprint``.
     """
-    version = sources_version(conn, sources)
+    version = sources_version(conn, sources, window)
     identity = {
         "sources_version": version,
         "settings_key": fingerprint,
@@ -251,7 +263,11 @@ def cached_frame(
         try:
             with conn.engine.begin() as writer:
                 writer.execute(
-                    delete(stored).where(stored.name == name, stored.sources_version < version)
+                    delete(stored).where(
+                        stored.name == name,
+                        stored.month == month,
+                        stored.sources_version < version,
+                    )
                 )
                 writer.execute(insert(stored), {**identity, "frame": _encode(frame)})
         except LOST_RACE:

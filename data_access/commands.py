@@ -16,10 +16,10 @@ audit row included. Pages and components never open a write transaction (a conve
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -41,12 +41,21 @@ class Change:
     at: datetime
     author: str = ""
     touched: set[DataSource] = field(default_factory=set)
+    # Sources written for some months only, and those months.
+    touched_months: dict[DataSource, set[date]] = field(default_factory=dict)
     # The overall data version after the commit; None while open or when no source changed.
     version: int | None = None
 
-    def touch(self, *sources: DataSource) -> None:
-        """Say that this write changed rows of ``sources``: their caches go stale at commit."""
-        self.touched.update(sources)
+    def touch(self, *sources: DataSource, months: Iterable[date] | None = None) -> None:
+        """Say that this write changed rows of ``sources``: their caches go stale at commit.
+        With ``months``, only rows of those months (registers, visits, meetings of a month):
+        the summaries of other months stay valid."""
+        if months is None:
+            self.touched.update(sources)
+            return
+        chosen = set(months)
+        for source in sources:
+            self.touched_months.setdefault(source, set()).update(chosen)
 
     def __post_init__(self) -> None:
         self.author = self.author or self.by
@@ -78,5 +87,10 @@ def change(engine: Engine, *, by: str, at: datetime, author: str = "") -> Iterat
     with engine.begin() as conn:
         write = Change(conn=conn, by=by, at=at, author=author)
         yield write
-        if write.touched:
-            write.version = raise_versions(conn, write.touched, at=at)
+        months = {
+            source: chosen
+            for source, chosen in write.touched_months.items()
+            if source not in write.touched and chosen
+        }
+        if write.touched or months:
+            write.version = raise_versions(conn, write.touched, at=at, months=months)

@@ -63,7 +63,7 @@ from data_access.models import (
 )
 from data_access.periods import month_end, next_month, year_start
 from data_access.scope import Scope, county_scope
-from data_access.versions import INCOME_SOURCES
+from data_access.versions import INCOME_SOURCES, income_window, month_window, year_window
 
 # Where a household's figure for a year stands (the source columns of household_income_query).
 NO_SOURCE, FROM_REGISTERS, FROM_ANNUAL = 0, 1, 2
@@ -405,6 +405,7 @@ def _township_summary(
         month=month,
         fingerprint=settings_key(settings),
         sources=INCOME_SOURCES,
+        window=income_window(month),
         compute=lambda: _compute_township_summary(
             conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
         ),
@@ -489,6 +490,7 @@ def _stored_village_bands(
         month=month,
         fingerprint=settings_key(settings),
         sources=INCOME_SOURCES,
+        window=income_window(month),
         compute=lambda: _village_bands(
             conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
         ),
@@ -574,6 +576,7 @@ def income_histogram(
         month=month,
         fingerprint=settings_key(settings),
         sources=INCOME_SOURCES,
+        window=income_window(month),
         compute=lambda: _township_histogram(
             conn=conn,
             scope=county_scope(conn=conn),
@@ -718,6 +721,7 @@ def income_structure(
         month=month,
         fingerprint=settings_key(),
         sources=INCOME_SOURCES,
+        window=year_window(month),
         compute=lambda: _village_structure(conn=conn, scope=county_scope(conn=conn), month=month),
     )
     key = f"{grouping}_id"
@@ -787,6 +791,7 @@ def missing_registers_by_cadre(
         month=month,
         fingerprint=settings_key(grace_days),
         sources=INCOME_SOURCES,
+        window=month_window(month),
         compute=lambda: _missing_registers(
             conn=conn, scope=county_scope(conn=conn), month=month, grace_days=grace_days
         ),

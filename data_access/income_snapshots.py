@@ -55,7 +55,7 @@ from data_access.models import (
     IncomeYear,
 )
 from data_access.periods import same_month_last_year, year_start
-from data_access.versions import INCOME_SOURCES, sources_version
+from data_access.versions import INCOME_SOURCES, income_window, sources_version
 
 # What the basis reads, and what the projections read.
 BASIS_SOURCES = frozenset({DataSource.REGISTERS})
@@ -164,7 +164,11 @@ def _store(engine: Engine, version: int, month: date) -> None:
     columns = ["sources_version", "month", *BASIS_COLUMNS]
     try:
         with engine.begin() as writer:
-            writer.execute(delete(IncomeSnapshot).where(IncomeSnapshot.sources_version < version))
+            writer.execute(
+                delete(IncomeSnapshot).where(
+                    IncomeSnapshot.month == month, IncomeSnapshot.sources_version < version
+                )
+            )
             writer.execute(insert(IncomeSnapshot).from_select(columns, rows))
     except LOST_RACE:
         return  # another process stored the same snapshot first
@@ -174,7 +178,7 @@ def _store(engine: Engine, version: int, month: date) -> None:
 def income_basis(conn: Connection, month: date) -> Subquery:
     """The basis of ``month`` for the current registers version, read from the snapshot (stored
     first when missing). Same columns as live_basis."""
-    version = sources_version(conn, BASIS_SOURCES)
+    version = sources_version(conn, BASIS_SOURCES, income_window(month))
     if not _is_stored(conn, version, month):
         if not _has_registers(conn, month):
             return live_basis(month)
@@ -191,8 +195,8 @@ def warm_income(engine: Engine, months: Iterable[date]) -> int:
     """Store the snapshots of ``months`` that are missing; returns how many were computed."""
     computed = 0
     with engine.connect() as conn:
-        version = sources_version(conn, BASIS_SOURCES)
         for month in months:
+            version = sources_version(conn, BASIS_SOURCES, income_window(month))
             if not _is_stored(conn, version, month) and _has_registers(conn, month):
                 _store(engine, version, month)
                 computed += 1
@@ -212,7 +216,7 @@ def income_projections(
     SELECT of PROJECTION_COLUMNS for the whole county) is stored first, in SQL and in a
     transaction of its own. Columns: PROJECTION_COLUMNS; the reader filters its scope."""
     identity = {
-        "sources_version": sources_version(conn, PROJECTION_SOURCES),
+        "sources_version": sources_version(conn, PROJECTION_SOURCES, income_window(month)),
         "settings_key": fingerprint,
         "month": month,
     }
@@ -226,7 +230,8 @@ def income_projections(
             with conn.engine.begin() as writer:
                 writer.execute(
                     delete(IncomeProjection).where(
-                        IncomeProjection.sources_version < identity["sources_version"]
+                        IncomeProjection.month == month,
+                        IncomeProjection.sources_version < identity["sources_version"],
                     )
                 )
                 writer.execute(

@@ -52,7 +52,14 @@ from data_access.models import (
 )
 from data_access.periods import month_end, next_month, year_start
 from data_access.scope import Scope
-from data_access.versions import HOUSEHOLD_SOURCES, INCOME_SOURCES
+from data_access.versions import (
+    HOUSEHOLD_SOURCES,
+    INCOME_SOURCES,
+    Window,
+    income_window,
+    month_window,
+    year_window,
+)
 
 # The data each family of indicators is counted from (data_access.versions): a write to any
 # other source leaves its stored counts valid.
@@ -440,6 +447,8 @@ class Family:
     # The settings the count reads: part of its cache key.
     reads: Callable[[Settings], tuple]
     count: Callable[[Connection, Scope, date, Settings, Level], pd.DataFrame]
+    # The months of registers, visits and meetings the count of a month reads (None: all).
+    window: Callable[[date], Window] | None = None
 
 
 FAMILIES = (
@@ -455,6 +464,7 @@ FAMILIES = (
             grace_days=settings.registers.grace_days,
             level=level,
         ),
+        window=month_window,
     ),
     Family(
         "helper",
@@ -468,6 +478,7 @@ FAMILIES = (
             visits_per_month=settings.visits.cadre_visits_per_month,
             level=level,
         ),
+        window=month_window,
     ),
     Family(
         "tour",
@@ -482,6 +493,7 @@ FAMILIES = (
             township_roles=settings.visits.township_tour_roles,
             level=level,
         ),
+        window=year_window,
     ),
     Family(
         "rect",
@@ -500,6 +512,7 @@ FAMILIES = (
         lambda conn, scope, month, settings, level: income_standing(
             conn=conn, scope=scope, month=month, settings=settings.income, level=level
         ),
+        window=income_window,
     ),
     Family(
         "meeting",
@@ -509,6 +522,7 @@ FAMILIES = (
         lambda conn, scope, month, settings, level: meeting_compliance(
             conn=conn, scope=scope, month=month, level=level
         ),
+        window=month_window,
     ),
     Family(
         "circular",

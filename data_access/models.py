@@ -672,6 +672,18 @@ class SourceVersion(Base):
     changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class SourceMonthVersion(Base):
+    """One counter per DataSource and month, for the sources whose rows belong to a month
+    (收支登记, 走访, 会议): a write of some months raises theirs only, so the summaries of the
+    other months stay valid (data_access.versions)."""
+
+    __tablename__ = "source_month_versions"
+
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Meta(Base):
     """Small key/value facts about the data: its as-of time and a version bumped on every write."""
 

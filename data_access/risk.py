@@ -50,7 +50,7 @@ from data_access.models import (
 )
 from data_access.periods import year_start
 from data_access.scope import Scope, county_scope
-from data_access.versions import INCOME_SOURCES
+from data_access.versions import INCOME_SOURCES, income_window, month_window
 
 COMPONENT_LABELS = {
     "visits": "走访覆盖不足",
@@ -109,6 +109,7 @@ def village_income_risks(
         key="village_id",
         fingerprint=settings_key(settings.income),
         sources=INCOME_SOURCES,
+        window=income_window(month),
         compute=lambda: _village_income_risks(
             conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
         ),
@@ -193,6 +194,7 @@ def village_registers_and_visits(
         key="village_id",
         fingerprint=settings_key(settings.registers),
         sources=REGISTER_SOURCES,
+        window=month_window(month),
         compute=lambda: register_completeness(
             conn=conn,
             scope=county,
@@ -208,6 +210,7 @@ def village_registers_and_visits(
         key="village_id",
         fingerprint=settings_key(settings.visits.cadre_visits_per_month),
         sources=VISIT_SOURCES,
+        window=month_window(month),
         compute=lambda: visit_coverage(
             conn=conn,
             scope=county,

@@ -24,12 +24,17 @@ from data_access.caching import has_snapshot, in_scope, settings_key, snapshot
 from data_access.indicators import FAMILIES, Family, Level, merge_counts
 from data_access.periods import previous_month
 from data_access.scope import Scope, county_scope
+from data_access.versions import Window
 
 SNAPSHOT_LEVELS = (Level.TOWNSHIP, Level.UNIT)
 
 
 def _kind(family: Family, level: Level) -> str:
     return f"{level.value}:{family.name}"
+
+
+def _window(family: Family, month: date) -> Window | None:
+    return family.window(month) if family.window else None
 
 
 def family_counts(
@@ -46,6 +51,7 @@ def family_counts(
         key=level.key,
         fingerprint=settings_key(*family.reads(settings)),
         sources=family.sources,
+        window=_window(family, month),
         compute=lambda: family.count(conn, county_scope(conn=conn), month, settings, level),
     )
     return table[[level.key, *family.columns]]
@@ -119,6 +125,7 @@ def warm(
                         month=month,
                         fingerprint=settings_key(*each.reads(settings)),
                         sources=each.sources,
+                        window=_window(each, month),
                     ):
                         family_counts(
                             conn=conn, month=month, settings=settings, level=level, family=each

@@ -53,6 +53,7 @@ from data_access.models import (
 )
 from data_access.periods import month_end, year_start
 from data_access.scope import Scope, county_scope
+from data_access.versions import month_window, year_window
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,7 @@ def village_coverage(
         key="village_id",
         fingerprint=settings_key(settings),
         sources=VISIT_SOURCES,
+        window=year_window(month),
         compute=lambda: _village_counts(
             conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
         ),
@@ -362,6 +364,7 @@ def cadres_with_unvisited_households(
         month=month,
         fingerprint=settings_key(visits_per_month),
         sources=VISIT_SOURCES,
+        window=month_window(month),
         compute=lambda: _cadres_with_unvisited_households(
             conn=conn, scope=county_scope(conn=conn), month=month, visits_per_month=visits_per_month
         ),
@@ -477,6 +480,7 @@ def township_leader_tours(
         month=month,
         fingerprint=settings_key(list(township_roles)),
         sources=VISIT_SOURCES,
+        window=year_window(month),
         compute=lambda: _township_leader_tours(
             conn=conn, scope=county_scope(conn=conn), month=month, township_roles=township_roles
         ),

@@ -24,21 +24,28 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 
+from config import load_settings
 from dashboard.navigation import PROJECT_ROOT
 from data_access.commands import change
 from data_access.db import data_version
-from data_access.indicators import Level, all_indicator_counts
-from data_access.models import AuditEntry, DataSource, RectificationItem, RectificationStatus
+from data_access.indicators import FAMILIES, Level, all_indicator_counts
+from data_access.models import (
+    AuditEntry,
+    DataSource,
+    Household,
+    RectificationItem,
+    RectificationStatus,
+)
 from data_access.overview import briefing
-from data_access.rankings import indicator_table
+from data_access.rankings import _score, _scored, indicator_table
 from data_access.rectification import change_status
 from data_access.scope import county_scope
-from data_access.snapshots import indicator_counts
-from data_access.versions import source_versions
+from data_access.snapshots import family_counts, indicator_counts
+from data_access.versions import month_versions, source_versions
 from data_access.visits import _village_counts, village_coverage
 from tests.clock import AS_OF, WALL_CLOCK
 from tests.conftest import _seed, private_schema
-from tests.import_helpers import writable_demo
+from tests.import_helpers import committed, workbook_bytes, writable_demo
 from tests.independent import counts_by_group
 
 MONTH = date(2026, 11, 1)
@@ -61,13 +68,15 @@ def test_two_writes_at_the_same_moment_both_raise_the_versions(empty):
         try:
             with change(empty, by="测试", at=WALL_CLOCK) as writing:
                 writing.touch(DataSource.REGISTERS, source)
+                # A month nobody wrote before: both writers create its row at once.
+                writing.touch(DataSource.VISITS, months=[MONTH + timedelta(days=3)])
                 ready.wait()  # both are inside their transaction before either commits
         except BaseException as error:
             failures.append(error)
 
     workers = [
         threading.Thread(target=write, args=(source,))
-        for source in (DataSource.VISITS, DataSource.MEETINGS)
+        for source in (DataSource.INCOMES, DataSource.MEETINGS)
     ]
     for worker in workers:
         worker.start()
@@ -76,9 +85,11 @@ def test_two_writes_at_the_same_moment_both_raise_the_versions(empty):
     assert failures == []
     with empty.connect() as conn:
         after, overall_after = source_versions(conn), data_version(conn)
+        months = month_versions(conn, DataSource.VISITS)
     assert after[DataSource.REGISTERS] == before[DataSource.REGISTERS] + 2
-    assert after[DataSource.VISITS] == before[DataSource.VISITS] + 1
+    assert after[DataSource.INCOMES] == before[DataSource.INCOMES] + 1
     assert after[DataSource.MEETINGS] == before[DataSource.MEETINGS] + 1
+    assert months == {MONTH: 2}
     assert after[DataSource.RECTIFICATION] == before[DataSource.RECTIFICATION]
     assert overall_after == overall + 2
 
@@ -151,23 +162,40 @@ def _close_an_item(engine: Engine, pick: int) -> None:
         )
 
 
-def _raw_write(source: DataSource, sql: str):
+def _raw_write(source: DataSource, sql: str, *, months: list[date] | None = None):
     def write(engine: Engine, pick: int) -> None:
         with change(engine, by="测试", at=WALL_CLOCK) as writing:
             writing.conn.execute(text(sql), {"pick": pick})
-            writing.touch(source)
+            writing.touch(source, months=months)
 
     return write
+
+
+def _import_a_register(engine: Engine, pick: int) -> None:
+    """A register of a month of the last two years for one household, through the importer
+    (a new row or a changed one): the versions of that month alone rise."""
+    with engine.connect() as conn:
+        code = conn.execute(
+            select(Household.code).order_by(Household.id).limit(1).offset(pick)
+        ).scalar_one()
+    month = date(2025 + pick % 2, 1 + pick % 11, 1)
+    header = ["户编号", "月份", "工资性收入（元）", "经营性收入（元）", "生产经营性支出（元）"]
+    # Costs far above any income: the household falls below the line, whatever it was.
+    content = workbook_bytes([header, [code, f"{month:%Y-%m}", 0, 0, 90_000 + pick]])
+    result = committed(engine, content, "registers", load_settings())
+    assert result.report.counts.rejected == 0  # unchanged when drawn twice
 
 
 # Writes of each source the figures read, as the importers and pages make them; each picks its
 # rows by a number hypothesis draws.
 WRITES = {
     "销号": _close_an_item,
+    "导入一行登记": _import_a_register,
     "删一户本月登记": _raw_write(
         DataSource.REGISTERS,
         "DELETE FROM income_registers WHERE id = (SELECT id FROM income_registers "
         "WHERE month = '2026-11-01' ORDER BY id LIMIT 1 OFFSET :pick)",
+        months=[MONTH],
     ),
     "改一户工资": _raw_write(
         DataSource.REGISTERS,
@@ -178,27 +206,39 @@ WRITES = {
         DataSource.VISITS,
         "DELETE FROM visits WHERE id = (SELECT id FROM visits WHERE visit_date >= '2026-11-01' "
         "ORDER BY id LIMIT 1 OFFSET :pick)",
+        months=[MONTH],
     ),
     "撤一次会议记录": _raw_write(
         DataSource.MEETINGS,
         "UPDATE meetings SET has_record = NOT has_record WHERE id = "
         "(SELECT id FROM meetings WHERE month = '2026-11-01' ORDER BY id LIMIT 1 OFFSET :pick)",
+        months=[MONTH],
     ),
 }
+
+
+# The months a write can reach: the current one, one earlier this year, and one of last year
+# (whose income compares with the year before).
+CHECKED_MONTHS = (MONTH, date(2026, 3, 1), date(2025, 12, 1))
 
 
 def _stored_equals_recount(engine: Engine, settings) -> None:
     with engine.connect() as conn:
         county = county_scope(conn=conn)
-        for level in (Level.TOWNSHIP, Level.UNIT):
-            stored = indicator_counts(conn=conn, month=MONTH, settings=settings, level=level)
-            live = all_indicator_counts(
-                conn=conn, scope=county, month=MONTH, settings=settings, level=level
-            )
+        for month in CHECKED_MONTHS:
+            for level in (Level.TOWNSHIP, Level.UNIT) if month == MONTH else (Level.TOWNSHIP,):
+                stored = indicator_counts(conn=conn, month=month, settings=settings, level=level)
+                live = all_indicator_counts(
+                    conn=conn, scope=county, month=month, settings=settings, level=level
+                )
+                pd.testing.assert_frame_equal(
+                    stored.sort_values(level.key).reset_index(drop=True),
+                    live.sort_values(level.key).reset_index(drop=True),
+                    check_dtype=False,
+                )
             pd.testing.assert_frame_equal(
-                stored.sort_values(level.key).reset_index(drop=True),
-                live.sort_values(level.key).reset_index(drop=True),
-                check_dtype=False,
+                _scored(conn, county, month, settings, Level.TOWNSHIP),
+                _score(conn, county, month, settings, Level.TOWNSHIP),
             )
         shown = village_coverage(conn=conn, scope=county, month=MONTH, settings=settings.visits)
         live = _village_counts(conn=conn, scope=county, month=MONTH, settings=settings.visits)
@@ -321,3 +361,55 @@ def test_only_the_door_raises_versions():
         if name == "raise_versions" and path != "data_access/commands.py"
     ]
     assert found == []
+
+
+def test_a_write_for_one_month_leaves_the_summaries_of_other_months_stored(sqlite_copy, settings):
+    october, november = date(2026, 10, 1), MONTH
+    reg = next(family for family in FAMILIES if family.name == "reg")
+    with sqlite_copy.connect() as conn:
+        for month in (october, november):
+            family_counts(
+                conn=conn, month=month, settings=settings, level=Level.TOWNSHIP, family=reg
+            )
+    counted: list[date] = []
+    original = reg.count
+
+    def counting(conn, scope, month, chosen, level):
+        counted.append(month)
+        return original(conn, scope, month, chosen, level)
+
+    with change(sqlite_copy, by="测试", at=WALL_CLOCK) as writing:
+        writing.conn.execute(
+            text(
+                "DELETE FROM income_registers WHERE id = (SELECT min(id) FROM income_registers "
+                "WHERE month = '2026-11-01')"
+            )
+        )
+        writing.touch(DataSource.REGISTERS, months=[november])
+    recounting = replace(reg, count=counting)
+    with sqlite_copy.connect() as conn:
+        for month in (october, november):
+            family_counts(
+                conn=conn, month=month, settings=settings, level=Level.TOWNSHIP, family=recounting
+            )
+    assert counted == [november]
+
+
+def test_an_import_raises_the_versions_of_the_months_it_wrote_only(sqlite_copy):
+    with sqlite_copy.connect() as conn:
+        codes = conn.execute(select(Household.code).order_by(Household.id).limit(2)).scalars()
+        codes = list(codes)
+        before, months_before = source_versions(conn), month_versions(conn, DataSource.REGISTERS)
+    header = ["户编号", "月份", "工资性收入（元）", "经营性收入（元）", "生产经营性支出（元）"]
+    rows = [[codes[0], "2025-03", 31_111, 0, 0], [codes[1], "2025-04", 0, 32_222, 0]]
+    result = committed(sqlite_copy, workbook_bytes([header, *rows]), "registers", load_settings())
+    assert result.report.counts.changed == 2
+    with sqlite_copy.connect() as conn:
+        after, months_after = source_versions(conn), month_versions(conn, DataSource.REGISTERS)
+    assert after == before
+    raised = {
+        month: version - months_before.get(month, 0)
+        for month, version in months_after.items()
+        if version != months_before.get(month, 0)
+    }
+    assert raised == {date(2025, 3, 1): 1, date(2025, 4, 1): 1}

@@ -268,6 +268,9 @@ class Kind(ABC):
     preprinted: tuple[str, ...] = ()
     # The data sources a commit of this kind may change (their versions rise when it does).
     sources: frozenset[DataSource] = frozenset()
+    # For a kind whose rows belong to a month (registers, visits, meetings): the table and its
+    # date column, so that a commit raises the versions of the months it wrote only.
+    month_column: tuple[str, str] | None = None
 
     @abstractmethod
     def plan(self, conn: Connection, records: list[Record], ctx: ImportContext) -> Plan:

@@ -17,7 +17,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -528,6 +528,7 @@ def commit(
         counts = report.counts
         refused = all_or_nothing and counts.rejected > 0
         if not refused:
+            months = _months_written(conn, prepared.kind, plan)
             for write in plan.writes:
                 write.apply(conn)
             for step in plan.after:
@@ -581,8 +582,43 @@ def commit(
                 at=ctx.now,
             )
         if not refused and counts.changed:
-            writing.touch(*prepared.kind.sources)
+            writing.touch(*prepared.kind.sources, months=months)
     return CommitResult(batch_id, status, report, writing.version)
+
+
+def _months_written(conn: Connection, kind: Kind, plan: Plan) -> set[date] | None:
+    """The months a plan of a month-based kind writes (the months of its new rows, and of the
+    rows it updates, before and after), read before it is applied; None when not known: the
+    kind is not month-based, or it writes in a way this cannot see (then every month counts)."""
+    if kind.month_column is None or plan.after:
+        return None
+    table_name, column = kind.month_column
+    months: set[date] = set()
+    for write in plan.writes:
+        if write.table.name != table_name or write.identity != ("id",):
+            return None
+        months.update(_month_of(row[column]) for row in write.inserts)
+        months.update(_month_of(row[column]) for row in write.updates if column in row)
+        ids = [row["id"] for row in write.updates]
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[start : start + _ID_CHUNK]
+            stored = conn.execute(
+                select(write.table.c[column]).where(write.table.c.id.in_(chunk)).distinct()
+            ).scalars()
+            months.update(_month_of(value) for value in stored)
+    return months
+
+
+def _month_of(value: date | datetime | str) -> date:
+    if isinstance(value, str):  # SQLite hands a date column back as text through Core
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    return month_start(value)
+
+
+# Ids per IN list when reading the months of updated rows (SQLite's limit is 32,766).
+_ID_CHUNK = 5_000
 
 
 def unresolved_message(prepared: Prepared) -> str:

@@ -60,6 +60,7 @@ VISITING_ROLES = (
 class Registers(Kind):
     key = "registers"
     sources = frozenset({DataSource.REGISTERS})
+    month_column = ("income_registers", "month")
     label = "收支登记"
     natural_key = "户编号 + 月份"
     summary = (
@@ -219,6 +220,7 @@ class Registers(Kind):
 class Visits(Kind):
     key = "visits"
     sources = frozenset({DataSource.VISITS})
+    month_column = ("visits", "visit_date")
     label = "走访记录"
     natural_key = "户编号 + 走访干部（姓名 + 手机号）+ 走访日期 + 走访时身份"
     summary = "干部入户走访记录，写入走访记录表（计入各项走访职责的覆盖率）"
@@ -308,6 +310,7 @@ class Visits(Kind):
 class Meetings(Kind):
     key = "meetings"
     sources = frozenset({DataSource.MEETINGS})
+    month_column = ("meetings", "month")
     label = "会议记录"
     natural_key = "乡镇 + 村（乡镇级会议为空）+ 月份"
     summary = "村、乡镇每月召开的防返贫动态监测专题研究会"
