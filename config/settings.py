@@ -25,6 +25,8 @@ DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "settings.toml"
 
 PROJECTION_METHODS = ("same_months_last_year", "linear")
 RANKING_MODES = ("red_black", "traffic_light")
+# Over which circulars the 约谈 limit is counted, with the words the pages print beside it.
+SUMMON_WINDOWS = {"year": "本年度", "all": "累计"}
 DEPLOYMENTS = ("demo", "production")
 MEETING_PANELS = ("overview", "rankings", "rectification", "income", "visits")
 INDICATORS = (
@@ -131,8 +133,19 @@ class RankingSettings:
     red_circular_points: float
     black_circular_points: float
     summon_limit: int
+    summon_window: str
     weights: dict[str, float]
     targets: dict[str, float]
+
+    @property
+    def summon_window_words(self) -> str:
+        """ "本年度" or "累计": the circulars the 约谈 limit counts."""
+        return SUMMON_WINDOWS[self.summon_window]
+
+    @property
+    def summon_words(self) -> str:
+        """The 约谈 rule as the pages print it beside the flag: "本年度黑榜通报 3 次"."""
+        return f"{self.summon_window_words}黑榜通报 {self.summon_limit} 次"
 
 
 @dataclass(frozen=True)
@@ -398,6 +411,7 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
         red_circular_points=rank.number("red_circular_points"),
         black_circular_points=rank.number("black_circular_points"),
         summon_limit=rank.integer("summon_limit", minimum=1),
+        summon_window=rank.choice("summon_window", tuple(SUMMON_WINDOWS)),
         weights=rank.indicator_numbers("weights"),
         targets=rank.indicator_numbers("targets", maximum=1.0),
     )

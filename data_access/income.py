@@ -154,7 +154,7 @@ def household_income_query(
             and_(last_year.c.household_id == Household.id, last_year.c.year == month.year - 1),
         )
         .outerjoin(registered_last_year, registered_last_year.c.household_id == Household.id)
-        .where(scope.covers(Household.township_id))
+        .where(scope.covers(Household.township_id), Household.on_record_by(month_end(month)))
     )
 
 
@@ -745,7 +745,9 @@ def _village_structure(*, conn: Connection, scope: Scope, month: date) -> pd.Dat
         )
         .join(Household, Household.id == register.household_id)
         .where(
-            register.month.between(year_start(month), month), scope.covers(Household.township_id)
+            register.month.between(year_start(month), month),
+            scope.covers(Household.township_id),
+            Household.on_record_by(month_end(month)),
         )
         .group_by(*groups)
     )
@@ -835,7 +837,7 @@ def _missing_registers(
         .join(helper, helper.c.household_id == Household.id)
         .join(Cadre, Cadre.id == helper.c.cadre_id)
         .outerjoin(AssistingUnit, AssistingUnit.id == Cadre.unit_id)
-        .where(scope.covers(Household.township_id))
+        .where(scope.covers(Household.township_id), Household.on_record_by(month_end(month)))
         .group_by(*groups)
     )
     columns = [

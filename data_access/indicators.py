@@ -124,7 +124,11 @@ def _per_household(
     return (
         select(group, *measures)
         .select_from(source)
-        .where(scope.covers(Household.township_id), group.is_not(None))
+        .where(
+            scope.covers(Household.township_id),
+            Household.on_record_by(month_end(month)),
+            group.is_not(None),
+        )
         .group_by(group)
     )
 
@@ -306,7 +310,11 @@ def tour_completion(
             .outerjoin(township_holders, township_holders.c.township_id == Household.township_id)
             .outerjoin(done, done.c.household_id == Household.id)
         )
-        .where(scope.covers(Household.township_id), group.is_not(None))
+        .where(
+            scope.covers(Household.township_id),
+            Household.on_record_by(end),
+            group.is_not(None),
+        )
         .group_by(group)
     )
     return read_frame(conn, query, [level.key, "tour_required", "tour_done"])

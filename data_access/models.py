@@ -254,6 +254,19 @@ class Household(Base):
     # Public-welfare job holder (公益性岗位): a data check flags zero wage income.
     public_job: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    @classmethod
+    def on_record_by(cls, day: date) -> ColumnElement[bool]:
+        """The household was on the county's books by ``day``: a 脱贫户, or monitored by then
+        (纳入监测日期 on or before it; a 监测户 with no such date always was). The one rule
+        every monthly count applies to households, so that a household taken into monitoring
+        in December counts in no figure of November."""
+        return or_(
+            cls.household_type != HouseholdType.MONITORED.value,
+            cls.lifted_year.is_not(None),
+            cls.monitored_since.is_(None),
+            cls.monitored_since <= day,
+        )
+
 
 class HouseholdMember(Base):
     """One person of a household, as the national 防返贫监测信息系统 lists them (人编号). Names and

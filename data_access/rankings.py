@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from config.settings import INDICATORS, Settings
 from data_access.caching import cached_frame, settings_key
@@ -21,8 +21,8 @@ from data_access.indicators import (
     Level,
     all_indicator_counts,
 )
-from data_access.models import AssistingUnit, Circular, Township, Village
-from data_access.periods import previous_month
+from data_access.models import AssistingUnit, Circular, CircularColor, Township, Village
+from data_access.periods import month_end, previous_month, year_start
 from data_access.scope import Scope
 from data_access.scoring import (
     TIE_BREAK_RULE,
@@ -178,6 +178,12 @@ def ranking(
         before.rename(columns={"rank": "previous_rank"}), on=level.key, how="left"
     )
     current["rank_change"] = current["previous_rank"] - current["rank"]
+    if level is Level.UNIT:
+        summoned = summon_circulars(
+            conn=conn, on=month_end(month), window=settings.rankings.summon_window
+        )
+        current = current.merge(summoned, on="unit_id", how="left")
+        current["summon_circulars"] = current["summon_circulars"].fillna(0).astype("int64")
     current["placement"] = placements(current, settings)
     return current
 
@@ -272,9 +278,30 @@ def unit_circulars(*, conn: Connection, scope: Scope, year: int) -> pd.DataFrame
     )
 
 
+def summon_circulars(*, conn: Connection, on: date, window: str) -> pd.DataFrame:
+    """黑榜 circulars naming each assisting unit up to the end of day ``on``: this calendar
+    year's (``window`` "year") or all on record ("all"), as ``[rankings] summon_window`` says.
+    Units are named county-wide: no scope.
+
+    Columns: unit_id, summon_circulars.
+    """
+    since = year_start(on) if window == "year" else date.min
+    query = (
+        select(Circular.unit_id, func.count())
+        .where(
+            Circular.color == CircularColor.BLACK,
+            Circular.unit_id.is_not(None),
+            Circular.issued_on.between(since, on),
+        )
+        .group_by(Circular.unit_id)
+    )
+    return pd.DataFrame(conn.execute(query).all(), columns=["unit_id", "summon_circulars"])
+
+
 def summon_flags(units: pd.DataFrame, settings: Settings) -> pd.Series:
-    """True where a unit's 黑榜 circulars this year reached the 约谈 limit ("累计通报3次")."""
-    return units["black_circulars"] >= settings.rankings.summon_limit
+    """True where a unit's 黑榜 circulars reached the 约谈 limit ("累计通报3次") over the
+    configured window (``summon_circulars``, a column of the units' ranking)."""
+    return units["summon_circulars"] >= settings.rankings.summon_limit
 
 
 def rank_reason(row: pd.Series, *, strongest: bool, count: int = 2) -> str:
@@ -321,7 +348,7 @@ def methodology_rows(settings: Settings, month: date) -> list[tuple[str, str]]:
             "通报",
             f"本年度每次红榜通报加 {rankings.red_circular_points:g} 分，"
             f"每次黑榜通报减 {rankings.black_circular_points:g} 分；"
-            f"帮扶单位本年度被黑榜通报累计 {rankings.summon_limit} 次，约谈单位主要领导。",
+            f"帮扶单位{rankings.summon_words}，约谈单位主要领导。",
         )
     )
     if rankings.mode == "traffic_light":

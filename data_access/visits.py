@@ -194,7 +194,11 @@ def _household_visit_counts(*, scope: Scope, month: date, settings: VisitSetting
         .select_from(Visit)
         .join(Cadre, Cadre.id == Visit.cadre_id)
         .join(Household, Household.id == Visit.household_id)
-        .where(Visit.visit_date.between(year, end), scope.covers(Household.township_id))
+        .where(
+            Visit.visit_date.between(year, end),
+            scope.covers(Household.township_id),
+            Household.on_record_by(end),
+        )
         .group_by(Visit.household_id, Household.village_id)
         .subquery("household_visits")
     )
@@ -211,7 +215,7 @@ def _village_counts(
     households = pd.DataFrame(
         conn.execute(
             select(Household.village_id, func.count())
-            .where(scope.covers(Household.township_id))
+            .where(scope.covers(Household.township_id), Household.on_record_by(month_end(month)))
             .group_by(Household.village_id)
         ).all(),
         columns=["village_id", "households"],
@@ -406,6 +410,7 @@ def _cadres_with_unvisited_households(
         .outerjoin(AssistingUnit, AssistingUnit.id == Cadre.unit_id)
         .where(
             scope.covers(Household.township_id),
+            Household.on_record_by(end),
             Assignment.held_on(end),
         )
         .group_by(unit, Cadre.id, Cadre.name, Township.id, Township.name)
@@ -500,6 +505,7 @@ def _township_leader_tours(
     start, end = year_start(month), month_end(month)
     households = (
         select(Household.township_id, func.count().label("households"))
+        .where(Household.on_record_by(end))
         .group_by(Household.township_id)
         .subquery("township_households")
     )
@@ -511,6 +517,7 @@ def _township_leader_tours(
             Visit.role.in_(township_roles),
             Visit.visit_date.between(start, end),
             Household.township_id == Cadre.township_id,
+            Household.on_record_by(end),
         )
         .correlate(Cadre)
         .scalar_subquery()
@@ -622,7 +629,7 @@ def village_households(
             tour_visits,
             last_visit,
         )
-        .where(_in_village(scope, village_id))
+        .where(_in_village(scope, village_id), Household.on_record_by(end))
         .order_by(Household.code)
     )
     columns = [

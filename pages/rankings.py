@@ -151,20 +151,26 @@ with tab_units:
     table = table.assign(
         households=units["registers_den"],
         black_circulars=units["black_circulars"],
+        summon_circulars=units["summon_circulars"],
         summon=["约谈" if flag else "" for flag in summon_flags(units, settings)],
     )
     leading = ["rank", "change", "name", "composite", "placement"]
     columns = {key: columns[key] for key in leading} | {
         "households": st.column_config.NumberColumn("联系户数", format="%d"),
         "black_circulars": st.column_config.NumberColumn("本年黑榜通报", format="%d"),
-        "summon": st.column_config.TextColumn(f"约谈（{settings.rankings.summon_limit} 次）"),
+        **(
+            {}
+            if settings.rankings.summon_window == "year"
+            else {"summon_circulars": st.column_config.NumberColumn("累计黑榜通报", format="%d")}
+        ),
+        "summon": st.column_config.TextColumn(f"约谈（{settings.rankings.summon_words}）"),
         **{key: value for key, value in columns.items() if key not in leading},
     }
     summoned = table[table["summon"] != ""]
     if not summoned.empty:
         # A warning, not st.error: errors are reserved for failures of the app itself.
         st.warning(
-            "本年度黑榜通报已达 "
+            f"{settings.rankings.summon_window_words}黑榜通报已达 "
             f"{settings.rankings.summon_limit} 次、应约谈主要领导的单位："
             + "、".join(summoned["name"]),
             icon=":material/campaign:",

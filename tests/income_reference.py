@@ -11,19 +11,23 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from config.settings import IncomeSettings
+from data_access.periods import month_end
+from tests.independent import ON_RECORD
 
 
 def reference_incomes(engine: Engine, *, month: date, settings: IncomeSettings) -> pd.DataFrame:
-    """One row per household: household_id, township_id, village_id, household_type, members,
-    months, ytd_net, projected_per_capita (NaN = no data), last_year_per_capita (NaN = unknown),
-    band, fell, below_line."""
+    """One row per household on record by the month's end (independent.ON_RECORD):
+    household_id, township_id, village_id, household_type, members, months, ytd_net,
+    projected_per_capita (NaN = no data), last_year_per_capita (NaN = unknown), band, fell,
+    below_line."""
     with engine.connect() as conn:
         households = pd.DataFrame(
             conn.execute(
                 text(
                     "SELECT id AS household_id, township_id, village_id, household_type, members "
-                    "FROM households"
-                )
+                    f"FROM households h WHERE {ON_RECORD}"
+                ),
+                {"end": month_end(month)},
             )
             .mappings()
             .all()

@@ -5,6 +5,13 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, text
 
+# A household is counted in a month when it was on record by the month's end (bind :end): a
+# 脱贫户, or a 监测户 taken into monitoring by then. Written apart from Household.on_record_by.
+ON_RECORD = (
+    "(h.household_type <> '监测户' OR h.lifted_year IS NOT NULL "
+    "OR h.monitored_since IS NULL OR h.monitored_since <= :end)"
+)
+
 
 def counts_by_group(engine: Engine, sql: str, **params) -> dict[int, int]:
     """``sql`` returns (group id, count) rows; as a dict."""

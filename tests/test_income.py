@@ -48,6 +48,7 @@ from tests.builders import (
     assign,
 )
 from tests.income_reference import reference_incomes
+from tests.independent import ON_RECORD
 
 MARCH = date(2026, 3, 1)
 SCOPE = Scope(frozenset({1}))
@@ -549,17 +550,20 @@ def test_the_structure_and_the_helper_gaps_match_independent_sums(demo_engine, d
                 text(
                     "SELECT h.township_id, SUM(r.wage) FROM income_registers r "
                     "JOIN households h ON h.id = r.household_id "
-                    "WHERE r.month BETWEEN :start AND :end GROUP BY h.township_id"
+                    f"WHERE r.month BETWEEN :start AND :last AND {ON_RECORD} "
+                    "GROUP BY h.township_id"
                 ),
-                {"start": date(2026, 1, 1), "end": OCTOBER},
+                {"start": date(2026, 1, 1), "last": OCTOBER, "end": date(2026, 10, 31)},
             ).all()
         )
         missing_assigned = conn.execute(
             text(
                 "SELECT COUNT(DISTINCT a.household_id) FROM assignments a "
+                "JOIN households h ON h.id = a.household_id "
                 "WHERE a.start_date <= :end AND (a.end_date IS NULL OR a.end_date >= :end) "
-                "AND NOT EXISTS (SELECT 1 FROM income_registers r WHERE r.household_id = "
-                "a.household_id AND r.month = :month AND r.entered_at < :deadline)"
+                f"AND {ON_RECORD} AND NOT EXISTS (SELECT 1 FROM income_registers r "
+                "WHERE r.household_id = a.household_id AND r.month = :month "
+                "AND r.entered_at < :deadline)"
             ),
             {
                 "end": date(2026, 10, 31),

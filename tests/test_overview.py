@@ -28,7 +28,7 @@ from tests.builders import (
     assign,
 )
 from tests.clock import AS_OF
-from tests.independent import counts_by_group
+from tests.independent import ON_RECORD, counts_by_group
 
 MONTH = date(2026, 10, 1)
 NEXT = date(2026, 11, 1)
@@ -72,12 +72,16 @@ def test_register_completeness_counts_only_registers_entered_by_month_end(demo_e
         demo_engine,
         "SELECT h.township_id, COUNT(*) FROM income_registers r "
         "JOIN households h ON h.id = r.household_id "
-        "WHERE r.month = :month AND r.entered_at < :deadline GROUP BY h.township_id",
+        f"WHERE r.month = :month AND r.entered_at < :deadline AND {ON_RECORD} "
+        "GROUP BY h.township_id",
         month=MONTH,
         deadline=datetime(2026, 11, 1),
+        end=date(2026, 10, 31),
     )
     households = counts_by_group(
-        demo_engine, "SELECT township_id, COUNT(*) FROM households GROUP BY township_id"
+        demo_engine,
+        f"SELECT township_id, COUNT(*) FROM households h WHERE {ON_RECORD} GROUP BY township_id",
+        end=date(2026, 10, 31),
     )
     assert {k: v for k, v in by_township(frame, "registered").items() if v} == expected
     assert by_township(frame, "households") == households
@@ -267,3 +271,35 @@ def test_a_register_entered_after_month_end_is_late_unless_within_the_grace_days
         )
     assert strict.loc[0, ["households", "registered"]].tolist() == [4, 1]
     assert lenient.loc[0, "registered"] == 2
+
+
+def test_every_view_counts_the_same_households_in_a_month(demo_engine, scope, settings):
+    """总览's 户数, the register and visit tables, 收入监测's list and the visit map count the
+    households on record by the month's end, and a household taken into monitoring later is in
+    none of them."""
+    from data_access.income import HouseholdFilter, household_list_size
+    from data_access.visits import village_coverage
+
+    with demo_engine.connect() as conn:
+        brief = briefing(conn=conn, scope=scope, month=MONTH, today=AS_OF, settings=settings)
+        registers = register_completeness(conn=conn, scope=scope, month=MONTH, grace_days=0)
+        listed = household_list_size(
+            conn=conn, scope=scope, month=MONTH, settings=settings.income, filters=HouseholdFilter()
+        )
+        mapped = village_coverage(conn=conn, scope=scope, month=MONTH, settings=settings.visits)
+        later = conn.execute(
+            text(
+                "SELECT count(*) FROM households WHERE household_type = '监测户' "
+                "AND lifted_year IS NULL AND monitored_since > :end"
+            ),
+            {"end": date(2026, 10, 31)},
+        ).scalar_one()
+        everyone = conn.execute(text("SELECT count(*) FROM households")).scalar_one()
+    counted = {
+        "总览": brief.households.value,
+        "收支登记": int(registers["households"].sum()),
+        "收入监测": listed,
+        "走访覆盖": int(mapped["households"].sum()),
+    }
+    assert set(counted.values()) == {everyone - later}, counted
+    assert later > 0, "the demo county takes some households into monitoring after October"

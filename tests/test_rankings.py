@@ -33,11 +33,13 @@ from data_access.rankings import (
     rank_history,
     rank_reason,
     ranking,
+    summon_circulars,
+    summon_flags,
 )
 from data_access.scope import Scope, county_scope
 from data_access.snapshots import indicator_counts
 from tests.clock import WALL_CLOCK
-from tests.independent import counts_by_group, nonzero_column
+from tests.independent import ON_RECORD, counts_by_group, nonzero_column
 from tests.login import logged_in
 
 MONTH = date(2026, 10, 1)
@@ -66,13 +68,15 @@ def test_tour_completion_counts_each_duty_holders_visits_this_year(demo_engine, 
     pairs = (
         "SELECT h.id AS household_id, h.township_id, c.id AS cadre_id FROM households h "
         f"JOIN cadres c ON c.village_id = h.village_id AND c.role IN ({village_roles}) "
-        "AND c.active "
+        f"AND c.active WHERE {ON_RECORD} "
         "UNION ALL SELECT h.id, h.township_id, c.id FROM households h "
         f"JOIN cadres c ON c.township_id = h.township_id AND c.role IN ({township_roles}) "
-        "AND c.active"
+        f"AND c.active WHERE {ON_RECORD}"
     )
     required = counts_by_group(
-        demo_engine, f"SELECT township_id, COUNT(*) FROM ({pairs}) p GROUP BY township_id"
+        demo_engine,
+        f"SELECT township_id, COUNT(*) FROM ({pairs}) p GROUP BY township_id",
+        end=date(2026, 10, 31),
     )
     done = counts_by_group(
         demo_engine,
@@ -127,6 +131,35 @@ def test_circulars_are_counted_by_colour_for_the_year_to_date(demo_engine, scope
         end=date(2026, 10, 31),
     )
     assert nonzero_column(frame, "unit_id", "black_circulars") == black
+
+
+@pytest.mark.parametrize(
+    ("window", "since"), [("year", date(2026, 1, 1)), ("all", date(1990, 1, 1))]
+)
+def test_the_summon_limit_counts_this_years_or_every_black_circular(
+    demo_engine, scope, settings, window, since
+):
+    chosen = replace(settings, rankings=replace(settings.rankings, summon_window=window))
+    with demo_engine.connect() as conn:
+        counted = summon_circulars(conn=conn, on=date(2026, 10, 31), window=window)
+        units = ranking(conn=conn, scope=scope, month=MONTH, settings=chosen, level=Level.UNIT)
+    expected = counts_by_group(
+        demo_engine,
+        "SELECT unit_id, COUNT(*) FROM circulars WHERE color = '黑榜' AND unit_id IS NOT NULL "
+        "AND issued_on BETWEEN :start AND :end GROUP BY unit_id",
+        start=since,
+        end=date(2026, 10, 31),
+    )
+    assert nonzero_column(counted, "unit_id", "summon_circulars") == expected
+    flagged = set(units.loc[summon_flags(units, chosen), "unit_id"])
+    limit = chosen.rankings.summon_limit
+    assert flagged == {unit for unit, count in expected.items() if count >= limit} & set(
+        units["unit_id"]
+    )
+    assert (
+        chosen.rankings.summon_words
+        == f"{'本年度' if window == 'year' else '累计'}黑榜通报 {limit} 次"
+    )
 
 
 def test_the_weak_townships_of_the_demo_land_on_the_black_list(

@@ -24,7 +24,7 @@ from data_access.risk import (
 from data_access.scope import county_scope
 from tests.builders import add_household, add_register, add_township, add_village
 from tests.clock import AS_OF
-from tests.independent import counts_by_group, nonzero_column
+from tests.independent import ON_RECORD, counts_by_group, nonzero_column
 
 MONTH = date(2026, 10, 1)
 WINDOW = 90
@@ -50,17 +50,21 @@ def test_every_village_has_one_row(demo_engine, components):
 
 
 def test_households_and_timely_registers_match_independent_sql(demo_engine, components):
+    end = next_month(MONTH) - timedelta(days=1)
     assert nonzero_column(components, "village_id", "households") == counts_by_group(
-        demo_engine, "SELECT village_id, COUNT(*) FROM households GROUP BY village_id"
+        demo_engine,
+        f"SELECT village_id, COUNT(*) FROM households h WHERE {ON_RECORD} GROUP BY village_id",
+        end=end,
     )
     deadline = datetime.combine(next_month(MONTH), time.min)
     expected = counts_by_group(
         demo_engine,
         "SELECT h.village_id, COUNT(*) FROM households h JOIN income_registers r "
         "ON r.household_id = h.id AND r.month = :month AND r.entered_at < :deadline "
-        "GROUP BY h.village_id",
+        f"WHERE {ON_RECORD} GROUP BY h.village_id",
         month=MONTH,
         deadline=deadline,
+        end=end,
     )
     assert nonzero_column(components, "village_id", "registered") == expected
 

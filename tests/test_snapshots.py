@@ -7,7 +7,7 @@ change, and be filled by warm_caches after a seed or an import.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +41,7 @@ from data_access.versions import sources_version
 from data_access.visits import VILLAGE_VISITS_KIND, _village_counts, village_coverage
 from data_access.warming import WARM_MONTHS, WARM_RECENT_MONTHS, warm_caches
 from tests.clock import WALL_CLOCK
+from tests.independent import ON_RECORD
 
 MONTH = date(2026, 10, 1)
 
@@ -106,7 +107,10 @@ def test_the_stored_projections_equal_the_live_projection(demo_engine, settings)
             .all()
         )[list(PROJECTION_COLUMNS)]
         stored = _stored_projections(conn, MONTH, settings_key(settings.income))
-        households = conn.execute(text("SELECT count(*) FROM households")).scalar_one()
+        households = conn.execute(
+            text(f"SELECT count(*) FROM households h WHERE {ON_RECORD}"),
+            {"end": date(MONTH.year, MONTH.month + 1, 1) - timedelta(days=1)},
+        ).scalar_one()
     assert len(stored) == households
     pd.testing.assert_frame_equal(
         _sorted(stored, "household_id"), _sorted(live, "household_id"), check_dtype=False

@@ -43,6 +43,7 @@ from data_access.visits import (
     year_elapsed,
 )
 from tests.builders import add_household, add_township, add_village, add_visit, assign
+from tests.independent import ON_RECORD
 
 MONTH = date(2026, 10, 1)
 MONTH_END = date(2026, 10, 31)
@@ -325,13 +326,14 @@ def test_demo_tour_and_grid_coverage_match_independent_counts(demo_engine, demo_
         "SELECT h.village_id, COUNT(DISTINCT h.id) FROM households h "
         "JOIN visits v ON v.household_id = h.id JOIN cadres c ON c.id = v.cadre_id "
         "WHERE v.role IN ({roles}) AND {holder} AND v.visit_date BETWEEN :start AND :end "
-        "GROUP BY h.village_id"
+        "AND {on_record} GROUP BY h.village_id"
     )
     village_tour = grouped(
         demo_engine,
         visited_by.format(
             roles=roles_sql(settings.visits.village_tour_roles),
             holder="c.village_id = h.village_id",
+            on_record=ON_RECORD,
         ),
         start=YEAR_START,
         end=MONTH_END,
@@ -341,13 +343,16 @@ def test_demo_tour_and_grid_coverage_match_independent_counts(demo_engine, demo_
         visited_by.format(
             roles=roles_sql(settings.visits.township_tour_roles),
             holder="c.township_id = h.township_id",
+            on_record=ON_RECORD,
         ),
         start=YEAR_START,
         end=MONTH_END,
     )
     grid = grouped(
         demo_engine,
-        visited_by.format(roles="'网格员'", holder="c.village_id = h.village_id"),
+        visited_by.format(
+            roles="'网格员'", holder="c.village_id = h.village_id", on_record=ON_RECORD
+        ),
         start=MONTH,
         end=MONTH_END,
     )
@@ -355,11 +360,15 @@ def test_demo_tour_and_grid_coverage_match_independent_counts(demo_engine, demo_
         demo_engine,
         "SELECT h.village_id, COUNT(*) FROM households h WHERE NOT EXISTS (SELECT 1 FROM visits v "
         "WHERE v.household_id = h.id AND v.visit_date BETWEEN :start AND :end) "
-        "GROUP BY h.village_id",
+        f"AND {ON_RECORD} GROUP BY h.village_id",
         start=YEAR_START,
         end=MONTH_END,
     )
-    households = grouped(demo_engine, "SELECT village_id, COUNT(*) FROM households GROUP BY 1")
+    households = grouped(
+        demo_engine,
+        f"SELECT village_id, COUNT(*) FROM households h WHERE {ON_RECORD} GROUP BY 1",
+        end=MONTH_END,
+    )
     assert nonzero(demo_coverage, "village_tour_visited") == village_tour
     assert nonzero(demo_coverage, "township_tour_visited") == township_tour
     assert nonzero(demo_coverage, "grid_visited") == grid
@@ -405,9 +414,8 @@ def test_demo_township_leader_tours_match_an_independent_count(demo_engine, demo
         "SELECT c.id, COUNT(DISTINCT v.household_id) FROM cadres c "
         "JOIN visits v ON v.cadre_id = c.id JOIN households h ON h.id = v.household_id "
         f"AND h.township_id = c.township_id WHERE c.role IN ({roles_sql(roles)}) AND c.active "
-        "AND v.role IN ({0}) AND v.visit_date BETWEEN :start AND :end GROUP BY c.id".replace(
-            "{0}", roles_sql(roles)
-        ),
+        "AND v.role IN ({0}) AND v.visit_date BETWEEN :start AND :end "
+        f"AND {ON_RECORD} GROUP BY c.id".replace("{0}", roles_sql(roles)),
         start=YEAR_START,
         end=MONTH_END,
     )

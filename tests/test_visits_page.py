@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.masking import mask_name
+from tests.independent import ON_RECORD
 from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
@@ -80,7 +81,7 @@ def test_the_duty_selector_ranks_villages_by_that_duty(visits_app, demo_sqlite):
         scalar(
             demo_sqlite,
             "SELECT COUNT(*) FROM households h JOIN villages v ON v.id = h.village_id "
-            f"WHERE v.name = :village {extra}",
+            f"WHERE v.name = :village AND {ON_RECORD} {extra}",
             village=village["village"],
             start=MONTH,
             end=MONTH_END,
