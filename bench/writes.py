@@ -24,12 +24,8 @@ from bench.importing import HEADERS
 from config import Settings
 from data_access.commands import change
 from data_access.importing import ImportContext, commit, kind_named, prepare
-from data_access.inspection import (
-    default_parameters,
-    inspector_pool,
-    make_draw,
-    record_finding,
-)
+from data_access.inspection.draw import default_parameters, inspector_pool, make_draw
+from data_access.inspection.findings import record_finding
 from data_access.models import (
     Household,
     IncomeRegister,

@@ -20,15 +20,9 @@ from dashboard.components.inspection import (
 from dashboard.components.layout import page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.inspection import plan_workbook
-from data_access.inspection import (
-    TIER_LABELS,
-    draw_log,
-    draw_plan,
-    findings_of_draw,
-    inspector_pool,
-    rectification_categories,
-    scored_villages,
-)
+from data_access.inspection.draw import TIER_LABELS, inspector_pool, scored_villages
+from data_access.inspection.findings import findings_of_draw, rectification_categories
+from data_access.inspection.log import draw_log, draw_plan
 from data_access.risk import COMPONENT_LABELS, COMPONENT_SHORT_LABELS, risk_formula
 from data_access.sampling import METHOD
 

@@ -14,29 +14,31 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine, select, text, update
 
-import data_access.inspection as inspection
+import data_access.inspection.draw as inspection
 from dashboard.exports.inspection import plan_workbook
 from data_access.commands import change
 from data_access.db import make_engine, read_meta
-from data_access.inspection import (
-    AlreadyConvertedError,
+from data_access.inspection.draw import (
     DrawParameters,
+    compute_draw,
+    default_parameters,
+    inspector_pool,
+    make_draw,
+)
+from data_access.inspection.errors import (
+    AlreadyConvertedError,
     InvalidFindingError,
     NoEligibleVillageError,
     NotInDrawError,
     UnverifiableDrawError,
-    compute_draw,
-    default_parameters,
-    draw_log,
-    draw_plan,
+)
+from data_access.inspection.findings import (
     finding_to_rectification,
     findings_of_draw,
-    inspector_pool,
-    make_draw,
     record_finding,
     record_village_inspected,
-    verify_draw,
 )
+from data_access.inspection.log import draw_log, draw_plan, verify_draw
 from data_access.models import (
     InspectionDraw,
     InspectionFinding,

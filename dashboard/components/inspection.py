@@ -10,17 +10,14 @@ import streamlit as st
 
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
-from data_access.inspection import (
-    DrawParameters,
-    DrawPlan,
-    InspectionError,
+from data_access.inspection.draw import DrawParameters, make_draw, new_seed
+from data_access.inspection.errors import InspectionError
+from data_access.inspection.findings import (
     finding_to_rectification,
-    make_draw,
-    new_seed,
     record_finding,
     record_village_inspected,
-    verify_draw,
 )
+from data_access.inspection.log import DrawPlan, verify_draw
 from data_access.sampling import SamplingError
 
 SHOWN_DRAW_KEY = "insp-shown-draw"

@@ -4,7 +4,7 @@ was drawn (seed and input hash, so anyone can verify the plan afterwards)."""
 from __future__ import annotations
 
 from dashboard.exports.workbook import Column, add_table_sheet, new_workbook, to_bytes
-from data_access.inspection import DrawPlan
+from data_access.inspection.log import DrawPlan
 from data_access.sampling import METHOD
 
 CONFIDENTIAL = "密封件：检查前不得向乡镇、村透露；仅限县委督查组使用"
