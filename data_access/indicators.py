@@ -32,6 +32,7 @@ from sqlalchemy import (
 
 from config.settings import IncomeSettings, Settings
 from data_access.income import household_income_query
+from data_access.income_snapshots import income_basis
 from data_access.models import (
     Assignment,
     Cadre,
@@ -333,7 +334,11 @@ def income_standing(
 
     Columns: <level>_id, income_known, above_line, growth_known, not_lower.
     """
-    incomes = household_income_query(scope=scope, month=month, settings=settings).subquery()
+    # The stored basis (income_snapshots) the income views read too: one pass over two years of
+    # registers per month and registers version, shared.
+    incomes = household_income_query(
+        scope=scope, month=month, settings=settings, basis=income_basis(conn, month)
+    ).subquery()
     per_capita, last_year = incomes.c.projected_per_capita, incomes.c.last_year_per_capita
     comparable = and_(per_capita.is_not(None), last_year.is_not(None))
     if level is Level.UNIT:

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import inspect
-import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from streamlit.testing.v1 import AppTest
 
 import data_access.audit as audit
@@ -18,8 +17,9 @@ from config.settings import read_settings
 from dashboard.exports.audit import audit_workbook
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.audit import AuditAction, audit_entries, record
-from data_access.db import make_engine
+from data_access.models import AuditEntry
 from tests.clock import WALL_CLOCK
+from tests.import_helpers import writable_demo
 from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
@@ -28,13 +28,14 @@ BY_PATH = {spec.url_path: spec for spec in PAGES}
 
 @pytest.fixture
 def private_demo(monkeypatch, tmp_path: Path, demo_sqlite_path: Path, any_day_config_path: Path):
-    """A copy of the demo county (these tests count audit entries), served to the app, with the
-    wall clock on the as-of day and a year later."""
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_sqlite_path, copy)
-    monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{copy}")
+    """A copy of the demo county with an empty audit trail (these tests count audit entries, and
+    other tests sign in to the shared demo database), served to the app, with the wall clock on
+    the as-of day and a year later."""
+    engine = writable_demo(demo_sqlite_path, tmp_path)
+    with engine.begin() as conn:
+        conn.execute(delete(AuditEntry))
+    monkeypatch.setenv("DASHBOARD_DB_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("DASHBOARD_CONFIG", str(any_day_config_path))
-    engine = make_engine(f"sqlite:///{copy}")
     yield engine
     engine.dispose()
 

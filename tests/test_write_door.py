@@ -28,6 +28,7 @@ from config import load_settings
 from dashboard.navigation import PROJECT_ROOT
 from data_access.commands import change
 from data_access.db import data_version
+from data_access.income_snapshots import income_basis, live_basis
 from data_access.indicators import FAMILIES, Level, all_indicator_counts
 from data_access.models import (
     AuditEntry,
@@ -239,6 +240,14 @@ def _stored_equals_recount(engine: Engine, settings) -> None:
             pd.testing.assert_frame_equal(
                 _scored(conn, county, month, settings, Level.TOWNSHIP),
                 _score(conn, county, month, settings, Level.TOWNSHIP),
+            )
+            # The stored income basis both of the above read, against the registers.
+            stored_basis = pd.DataFrame(conn.execute(select(income_basis(conn, month))).all())
+            live_sums = pd.DataFrame(conn.execute(select(live_basis(month))).all())
+            pd.testing.assert_frame_equal(
+                stored_basis.sort_values("household_id").reset_index(drop=True),
+                live_sums.sort_values("household_id").reset_index(drop=True),
+                check_dtype=False,
             )
         shown = village_coverage(conn=conn, scope=county, month=MONTH, settings=settings.visits)
         live = _village_counts(conn=conn, scope=county, month=MONTH, settings=settings.visits)
