@@ -44,7 +44,11 @@ class Indicator:
     label: str
     numerator: str
     denominator: str
+    # In words; {helper_times} stands for the 帮扶干部 visits a month the settings ask.
     explanation: str
+
+    def explanation_for(self, settings: Settings) -> str:
+        return self.explanation.format(helper_times=settings.visits.cadre_visits_per_month)
 
 
 INDICATOR_DEFINITIONS: tuple[Indicator, ...] = (
@@ -60,7 +64,7 @@ INDICATOR_DEFINITIONS: tuple[Indicator, ...] = (
         "走访覆盖率",
         "visited",
         "assigned",
-        "本月被其帮扶干部入户走访的户数 ÷ 有帮扶干部的户数",
+        "本月被其帮扶干部入户走访至少 {helper_times} 次的户数 ÷ 有帮扶干部的户数",
     ),
     Indicator(
         "tours",
@@ -339,7 +343,8 @@ def methodology_rows(settings: Settings, month: date) -> list[tuple[str, str]]:
         rows.append(
             (
                 indicator.label,
-                f"权重 {weight:.0%}；目标 {target:.1%}。口径：{indicator.explanation}。",
+                f"权重 {weight:.0%}；目标 {target:.1%}。"
+                f"口径：{indicator.explanation_for(settings)}。",
             )
         )
     rankings = settings.rankings

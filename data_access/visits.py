@@ -66,7 +66,15 @@ class Duty:
     covered: str
     visited: str
     year_to_date: bool
+    # In words; {helper_times} and {grid_times} stand for the visits a month the settings ask.
     rule: str
+
+    def rule_for(self, settings: VisitSettings) -> str:
+        """The rule in words with the settings in force ("…至少 2 次…")."""
+        return self.rule.format(
+            helper_times=settings.cadre_visits_per_month,
+            grid_times=settings.grid_visits_per_month,
+        )
 
     @property
     def period_label(self) -> str:
@@ -85,7 +93,7 @@ DUTIES: tuple[Duty, ...] = (
         "helper_assigned",
         "helper_visited",
         False,
-        "有帮扶干部的户中，本月被其帮扶干部入户走访的比例",
+        "有帮扶干部的户中，本月被其帮扶干部入户走访至少 {helper_times} 次的比例",
     ),
     Duty(
         "village_tour",
@@ -112,7 +120,7 @@ DUTIES: tuple[Duty, ...] = (
         "households",
         "grid_visited",
         False,
-        "本村各户中，本月被本村网格员走访的比例",
+        "本村各户中，本月被本村网格员走访至少 {grid_times} 次的比例",
     ),
 )
 DUTY_BY_KEY = {duty.key: duty for duty in DUTIES}

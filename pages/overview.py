@@ -15,6 +15,7 @@ from data_access.income import band_counts, band_labels, band_table
 from data_access.overview import briefing, townships_in_scope
 from data_access.rankings import Level, ranking
 from data_access.rectification import overdue_items
+from data_access.visits import DUTY_BY_KEY
 
 # As many townships as fit beside the chart without scrolling on a 1080-pixel screen.
 ATTENTION_ROWS = 10
@@ -79,7 +80,7 @@ render_kpis(
         rate_kpi(
             "帮扶干部走访覆盖率",
             brief.visit_rate,
-            help="本月被其帮扶干部入户走访的户数占有帮扶干部户数的比例。",
+            help=f"{DUTY_BY_KEY['helper'].rule_for(view.settings.visits)}。",
         ),
         count_kpi(
             "整改未销号",

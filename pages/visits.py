@@ -77,7 +77,7 @@ for duty in DUTIES:
             formatting.percent(share),
             None,
             rise_is_bad=False,
-            help=f"{duty.label}：{duty.rule}，"
+            help=f"{duty.label}：{duty.rule_for(visit_settings)}，"
             f"{formatting.count(visited)} / {formatting.count(covered)} 户。",
         )
     )
@@ -140,7 +140,8 @@ chosen = village_column.selectbox(
     key="visit-village",
 )
 st.caption(
-    f"**{duty.label}**：{duty.rule}（{duty.period_label}，截至{month_label(view.month)}底）。"
+    f"**{duty.label}**：{duty.rule_for(visit_settings)}"
+    f"（{duty.period_label}，截至{month_label(view.month)}底）。"
     "统计月份在左侧栏选择。"
 )
 

@@ -422,3 +422,14 @@ def test_an_import_raises_the_versions_of_the_months_it_wrote_only(sqlite_copy):
         if version != months_before.get(month, 0)
     }
     assert raised == {date(2025, 3, 1): 1, date(2025, 4, 1): 1}
+
+
+def test_the_rule_in_words_says_how_many_visits_the_settings_ask(settings):
+    from data_access.rankings import methodology_rows
+    from data_access.visits import DUTY_BY_KEY
+
+    twice = replace(settings, visits=replace(settings.visits, cadre_visits_per_month=2))
+    method = dict(methodology_rows(twice, MONTH))
+    assert "入户走访至少 2 次的户数" in method["走访覆盖率"]
+    assert "至少 2 次" in DUTY_BY_KEY["helper"].rule_for(twice.visits)
+    assert "至少 1 次" in DUTY_BY_KEY["helper"].rule_for(settings.visits)
