@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from data_access.audit import AuditAction, record
+from data_access.income_snapshots import refresh_basis
 from data_access.models import DataSource
 from data_access.versions import raise_versions
 
@@ -43,19 +44,33 @@ class Change:
     touched: set[DataSource] = field(default_factory=set)
     # Sources written for some months only, and those months.
     touched_months: dict[DataSource, set[date]] = field(default_factory=dict)
+    # For those, the households whose rows were written, when the write knows them all (None:
+    # not known, every household counts as touched).
+    touched_households: dict[DataSource, set[int] | None] = field(default_factory=dict)
     # The overall data version after the commit; None while open or when no source changed.
     version: int | None = None
 
-    def touch(self, *sources: DataSource, months: Iterable[date] | None = None) -> None:
+    def touch(
+        self,
+        *sources: DataSource,
+        months: Iterable[date] | None = None,
+        households: Iterable[int] | None = None,
+    ) -> None:
         """Say that this write changed rows of ``sources``: their caches go stale at commit.
         With ``months``, only rows of those months (registers, visits, meetings of a month):
-        the summaries of other months stay valid."""
+        the summaries of other months stay valid. With ``households`` too, only the rows of
+        those households: a stored per-household summary is brought up to date for them alone
+        (data_access.income_snapshots.refresh_basis) instead of recounted."""
         if months is None:
             self.touched.update(sources)
             return
         chosen = set(months)
         for source in sources:
             self.touched_months.setdefault(source, set()).update(chosen)
+            if households is None:
+                self.touched_households[source] = None
+            elif self.touched_households.get(source, set()) is not None:
+                self.touched_households.setdefault(source, set()).update(households)
 
     def __post_init__(self) -> None:
         self.author = self.author or self.by
@@ -94,3 +109,13 @@ def change(engine: Engine, *, by: str, at: datetime, author: str = "") -> Iterat
         }
         if write.touched or months:
             write.version = raise_versions(conn, write.touched, at=at, months=months)
+            _bring_up_to_date(write, months)
+
+
+def _bring_up_to_date(write: Change, months: dict[DataSource, set[date]]) -> None:
+    """After the versions rose: the stored per-household summaries the write can update for
+    the households it touched, in its transaction (the rest are recounted when next read)."""
+    registers = DataSource.REGISTERS
+    households = write.touched_households.get(registers)
+    if registers in months and households and registers not in write.touched:
+        refresh_basis(write.conn, months=months[registers], households=households)

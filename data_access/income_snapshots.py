@@ -42,6 +42,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    update,
 )
 
 from data_access.caching import LOST_RACE
@@ -54,7 +55,7 @@ from data_access.models import (
     IncomeSnapshot,
     IncomeYear,
 )
-from data_access.periods import same_month_last_year, year_start
+from data_access.periods import month_start, same_month_last_year, year_start
 from data_access.versions import INCOME_SOURCES, income_window, sources_version
 
 # What the basis reads, and what the projections read.
@@ -106,8 +107,9 @@ def _last_year_months(month: date) -> tuple[date, date]:
     return year_start(same_month), same_month
 
 
-def live_basis(month: date) -> Subquery:
-    """The sums straight from the registers, in one pass over both years' months.
+def live_basis(month: date, *, households: Iterable[int] | None = None) -> Subquery:
+    """The sums straight from the registers, in one pass over both years' months (of
+    ``households`` only, when given).
 
     Columns: household_id, months (registered January–``month``), ytd_net (NULL when none),
     same_months_net (January to the same month last year; NULL when none). Households with no
@@ -117,7 +119,7 @@ def live_basis(month: date) -> Subquery:
     this_start, (last_start, last_end) = year_start(month), _last_year_months(month)
     this_year = register.month >= this_start
     net = net_income(register)
-    return (
+    query = (
         select(
             register.household_id,
             func.sum(case((this_year, 1), else_=0)).label("months"),
@@ -131,8 +133,10 @@ def live_basis(month: date) -> Subquery:
             )
         )
         .group_by(register.household_id)
-        .subquery("basis")
     )
+    if households is not None:
+        query = query.where(register.household_id.in_(list(households)))
+    return query.subquery("basis")
 
 
 def _is_stored(conn: Connection, version: int, month: date) -> bool:
@@ -189,6 +193,67 @@ def income_basis(conn: Connection, month: date) -> Subquery:
         .where(and_(snapshot.sources_version == version, snapshot.month == month))
         .subquery("basis")
     )
+
+
+def refresh_basis(conn: Connection, *, months: Iterable[date], households: Iterable[int]) -> int:
+    """Inside a write of the registers of ``households`` in ``months`` whose versions have just
+    been raised: every stored basis whose window holds one of those months moves to its new
+    version, with the rows of those households counted again from the registers; the other
+    households' sums cannot have changed. Returns how many months were brought up to date.
+
+    Only a basis stored at the version just before this write is moved (its version is the new
+    one less this write's raises): when another write came in between, or none was stored, the
+    month is counted in full when next read.
+    """
+    touched, chosen = sorted({month_start(month) for month in months}), sorted(set(households))
+    if not touched or not chosen:
+        return 0
+    stored = conn.execute(
+        select(IncomeSnapshot.month).where(IncomeSnapshot.month >= touched[0]).distinct()
+    ).scalars()
+    moved = 0
+    for month in sorted(stored):
+        window = income_window(month)
+        raised = sum(window[0] <= written <= window[1] for written in touched)
+        if not raised:
+            continue
+        new = sources_version(conn, BASIS_SOURCES, window)
+        updated = conn.execute(
+            update(IncomeSnapshot)
+            .where(IncomeSnapshot.month == month, IncomeSnapshot.sources_version == new - raised)
+            .values(sources_version=new)
+        )
+        if not updated.rowcount:
+            continue
+        for start in range(0, len(chosen), _HOUSEHOLD_CHUNK):
+            chunk = chosen[start : start + _HOUSEHOLD_CHUNK]
+            conn.execute(
+                delete(IncomeSnapshot).where(
+                    IncomeSnapshot.month == month,
+                    IncomeSnapshot.sources_version == new,
+                    IncomeSnapshot.household_id.in_(chunk),
+                )
+            )
+            basis = live_basis(month, households=chunk)
+            conn.execute(
+                insert(IncomeSnapshot).from_select(
+                    ["sources_version", "month", *BASIS_COLUMNS],
+                    select(
+                        literal(new),
+                        literal(month),
+                        basis.c.household_id,
+                        basis.c.months,
+                        basis.c.ytd_net,
+                        basis.c.same_months_net,
+                    ),
+                )
+            )
+        moved += 1
+    return moved
+
+
+# Households per IN list when counting some households' basis again.
+_HOUSEHOLD_CHUNK = 5_000
 
 
 def warm_income(engine: Engine, months: Iterable[date]) -> int:

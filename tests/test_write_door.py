@@ -28,12 +28,13 @@ from config import load_settings
 from dashboard.navigation import PROJECT_ROOT
 from data_access.commands import change
 from data_access.db import data_version
-from data_access.income_snapshots import income_basis, live_basis
+from data_access.income_snapshots import BASIS_SOURCES, income_basis, live_basis
 from data_access.indicators import FAMILIES, Level, all_indicator_counts
 from data_access.models import (
     AuditEntry,
     DataSource,
     Household,
+    IncomeSnapshot,
     RectificationItem,
     RectificationStatus,
 )
@@ -42,7 +43,7 @@ from data_access.rankings import _score, _scored, indicator_table
 from data_access.rectification import change_status
 from data_access.scope import county_scope
 from data_access.snapshots import family_counts, indicator_counts
-from data_access.versions import month_versions, source_versions
+from data_access.versions import income_window, month_versions, source_versions, sources_version
 from data_access.visits import _village_counts, village_coverage
 from tests.clock import AS_OF, WALL_CLOCK
 from tests.conftest import _seed, private_schema
@@ -433,3 +434,34 @@ def test_the_rule_in_words_says_how_many_visits_the_settings_ask(settings):
     assert "入户走访至少 2 次的户数" in method["走访覆盖率"]
     assert "至少 2 次" in DUTY_BY_KEY["helper"].rule_for(twice.visits)
     assert "至少 1 次" in DUTY_BY_KEY["helper"].rule_for(settings.visits)
+
+
+def test_an_import_of_some_registers_brings_the_stored_basis_up_to_date_for_their_households(
+    sqlite_copy,
+):
+    """The month's basis is not counted again for the whole county: its rows move to the new
+    version in the import's own transaction, those of the imported household recounted."""
+    with sqlite_copy.connect() as conn:
+        income_basis(conn, MONTH)  # stored for the current version
+        code, household_id = conn.execute(
+            select(Household.code, Household.id).order_by(Household.id.desc()).limit(1)
+        ).one()
+    header = ["户编号", "月份", "工资性收入（元）", "经营性收入（元）", "生产经营性支出（元）"]
+    content = workbook_bytes([header, [code, "2026-11", 12_345, 0, 0]])
+    assert committed(sqlite_copy, content, "registers", load_settings()).report.counts.changed
+    with sqlite_copy.connect() as conn:
+        version = sources_version(conn, BASIS_SOURCES, income_window(MONTH))
+        kept = conn.execute(
+            select(func.count()).where(
+                IncomeSnapshot.month == MONTH, IncomeSnapshot.sources_version == version
+            )
+        ).scalar_one()
+        live = pd.DataFrame(conn.execute(select(live_basis(MONTH))).all())
+        stored = pd.DataFrame(conn.execute(select(income_basis(conn, MONTH))).all())
+    assert kept == len(live) > 0, "stored by the import itself, before anyone read it"
+    pd.testing.assert_frame_equal(
+        stored.sort_values("household_id").reset_index(drop=True),
+        live.sort_values("household_id").reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert household_id in set(stored["household_id"])

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, insert, literal, select, text, update
 
 from config.settings import ImportSettings, Settings
 from data_access.audit import AuditAction
@@ -582,31 +582,57 @@ def commit(
                 at=ctx.now,
             )
         if not refused and counts.changed:
-            writing.touch(*prepared.kind.sources, months=months)
+            writing.touch(
+                *prepared.kind.sources,
+                months=None if months is None else months.months,
+                households=None if months is None else months.households,
+            )
     return CommitResult(batch_id, status, report, writing.version)
 
 
-def _months_written(conn: Connection, kind: Kind, plan: Plan) -> set[date] | None:
+@dataclass(frozen=True)
+class Written:
+    """The months a plan of a month-based kind writes, and the households of its rows (None for
+    rows that belong to no household: a village's meetings)."""
+
+    months: frozenset[date]
+    households: frozenset[int] | None
+
+
+def _months_written(conn: Connection, kind: Kind, plan: Plan) -> Written | None:
     """The months a plan of a month-based kind writes (the months of its new rows, and of the
-    rows it updates, before and after), read before it is applied; None when not known: the
-    kind is not month-based, or it writes in a way this cannot see (then every month counts)."""
+    rows it updates, before and after) and the households those rows belong to, read before it
+    is applied; None when not known: the kind is not month-based, or it writes in a way this
+    cannot see (then every month counts)."""
     if kind.month_column is None or plan.after:
         return None
     table_name, column = kind.month_column
     months: set[date] = set()
+    households: set[int] = set()
+    by_household = True
     for write in plan.writes:
         if write.table.name != table_name or write.identity != ("id",):
             return None
+        table = write.table
+        by_household = by_household and "household_id" in table.c
         months.update(_month_of(row[column]) for row in write.inserts)
         months.update(_month_of(row[column]) for row in write.updates if column in row)
+        if by_household:
+            households.update(int(row["household_id"]) for row in write.inserts)
+            households.update(
+                int(row["household_id"]) for row in write.updates if "household_id" in row
+            )
         ids = [row["id"] for row in write.updates]
+        owner = table.c.household_id if by_household else literal(None)
         for start in range(0, len(ids), _ID_CHUNK):
             chunk = ids[start : start + _ID_CHUNK]
-            stored = conn.execute(
-                select(write.table.c[column]).where(write.table.c.id.in_(chunk)).distinct()
-            ).scalars()
-            months.update(_month_of(value) for value in stored)
-    return months
+            for value, household_id in conn.execute(
+                select(table.c[column], owner).where(table.c.id.in_(chunk))
+            ):
+                months.add(_month_of(value))
+                if by_household:
+                    households.add(int(household_id))
+    return Written(frozenset(months), frozenset(households) if by_household else None)
 
 
 def _month_of(value: date | datetime | str) -> date:
