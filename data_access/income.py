@@ -18,6 +18,7 @@ annual one, or twelve months of registers where there is none (household_income_
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -70,7 +71,12 @@ NO_SOURCE, FROM_REGISTERS, FROM_ANNUAL = 0, 1, 2
 
 
 def household_income_query(
-    *, scope: Scope, month: date, settings: IncomeSettings, basis: Subquery | None = None
+    *,
+    scope: Scope,
+    month: date,
+    settings: IncomeSettings,
+    basis: Subquery | None = None,
+    households: Iterable[int] | None = None,
 ) -> Select:
     """One row per household in scope: registered months, year-to-date net, projection, last year.
 
@@ -128,7 +134,7 @@ def household_income_query(
         else_=None,
     )
     last_year_per_capita = last_year_total / last_year_members
-    return (
+    query = (
         select(
             Household.id.label("household_id"),
             Household.township_id,
@@ -156,6 +162,9 @@ def household_income_query(
         .outerjoin(registered_last_year, registered_last_year.c.household_id == Household.id)
         .where(scope.covers(Household.township_id), Household.on_record_by(month_end(month)))
     )
+    if households is not None:
+        query = query.where(Household.id.in_(list(households)))
+    return query
 
 
 def _projection_source(
@@ -281,7 +290,9 @@ def _household_rows(
         conn,
         month=month,
         fingerprint=settings_key(settings),
-        rows=lambda: _projection_query(conn=conn, month=month, settings=settings),
+        rows=lambda households=None: _projection_query(
+            conn=conn, month=month, settings=settings, households=households
+        ),
     )
     return select(stored).where(scope.covers(stored.c.township_id)).subquery("household_rows")
 
@@ -291,13 +302,21 @@ def warm_projections(*, conn: Connection, month: date, settings: IncomeSettings)
     _household_rows(conn=conn, scope=county_scope(conn=conn), month=month, settings=settings)
 
 
-def _projection_query(*, conn: Connection, month: date, settings: IncomeSettings) -> Select:
-    """household_income_query for the county with the band, the change and the flags."""
+def _projection_query(
+    *,
+    conn: Connection,
+    month: date,
+    settings: IncomeSettings,
+    households: Iterable[int] | None = None,
+) -> Select:
+    """household_income_query for the county (or ``households`` of it) with the band, the change
+    and the flags."""
     incomes = household_income_query(
         scope=county_scope(conn=conn),
         month=month,
         settings=settings,
         basis=income_basis(conn, month),
+        households=households,
     ).subquery()
     per_capita, last_year = incomes.c.projected_per_capita, incomes.c.last_year_per_capita
     line = literal(settings.line_for(month.year))

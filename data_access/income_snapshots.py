@@ -48,6 +48,7 @@ from sqlalchemy import (
 from data_access.caching import LOST_RACE
 from data_access.db import refresh_statistics
 from data_access.models import (
+    BasisMove,
     DataSource,
     Household,
     IncomeProjection,
@@ -58,9 +59,10 @@ from data_access.models import (
 from data_access.periods import month_start, same_month_last_year, year_start
 from data_access.versions import INCOME_SOURCES, income_window, sources_version
 
-# What the basis reads, and what the projections read.
+# What the basis reads, and what the projections read (the basis and the others).
 BASIS_SOURCES = frozenset({DataSource.REGISTERS})
 PROJECTION_SOURCES = INCOME_SOURCES
+OTHER_PROJECTION_SOURCES = PROJECTION_SOURCES - BASIS_SOURCES
 
 BASIS_COLUMNS = ("household_id", "months", "ytd_net", "same_months_net")
 MONTHS_IN_A_YEAR = 12
@@ -225,6 +227,16 @@ def refresh_basis(conn: Connection, *, months: Iterable[date], households: Itera
         )
         if not updated.rowcount:
             continue
+        conn.execute(delete(BasisMove).where(BasisMove.month == month))
+        conn.execute(
+            insert(BasisMove).values(
+                month=month,
+                to_version=new,
+                from_version=new - raised,
+                others_version=sources_version(conn, OTHER_PROJECTION_SOURCES),
+                households=chosen,
+            )
+        )
         for start in range(0, len(chosen), _HOUSEHOLD_CHUNK):
             chunk = chosen[start : start + _HOUSEHOLD_CHUNK]
             conn.execute(
@@ -273,19 +285,78 @@ def _projections_stored(conn: Connection, identity: dict) -> bool:
     return bool(conn.execute(select(exists().where(*matching))).scalar())
 
 
+def _follow_basis(conn: Connection, identity: dict, rows: Callable[..., Select]) -> bool:
+    """Bring the month's stored projections up to date the way its basis was, when the basis
+    moved by one write and nothing else the projections read changed since: the rows move to
+    the new version and the written households are projected again. In a transaction of its
+    own; False when there is nothing to follow (then the caller projects every household)."""
+    month, new = identity["month"], identity["sources_version"]
+    move = conn.execute(
+        select(BasisMove.to_version, BasisMove.from_version, BasisMove.households).where(
+            BasisMove.month == month,
+            BasisMove.to_version == sources_version(conn, BASIS_SOURCES, income_window(month)),
+            BasisMove.others_version == sources_version(conn, OTHER_PROJECTION_SOURCES),
+        )
+    ).one_or_none()
+    if move is None:
+        return False
+    old = new - (move.to_version - move.from_version)
+    kept = [
+        IncomeProjection.month == month,
+        IncomeProjection.settings_key == identity["settings_key"],
+    ]
+    chosen = list(move.households)
+    try:
+        with conn.engine.begin() as writer:
+            moved = writer.execute(
+                update(IncomeProjection)
+                .where(*kept, IncomeProjection.sources_version == old)
+                .values(sources_version=new)
+            )
+            if not moved.rowcount:
+                return False
+            for start in range(0, len(chosen), _HOUSEHOLD_CHUNK):
+                chunk = chosen[start : start + _HOUSEHOLD_CHUNK]
+                writer.execute(
+                    delete(IncomeProjection).where(
+                        *kept,
+                        IncomeProjection.sources_version == new,
+                        IncomeProjection.household_id.in_(chunk),
+                    )
+                )
+                writer.execute(
+                    insert(IncomeProjection).from_select(
+                        [*PROJECTION_KEY, *PROJECTION_COLUMNS], _keyed(identity, rows(chunk))
+                    )
+                )
+    except LOST_RACE:
+        return _projections_stored(conn, identity)  # another reader followed first
+    return True
+
+
+def _keyed(identity: dict, rows: Select) -> Select:
+    computed = rows.subquery()
+    return select(
+        *(literal(value).label(name) for name, value in identity.items()),
+        *(computed.c[name] for name in PROJECTION_COLUMNS),
+    )
+
+
 def income_projections(
-    conn: Connection, *, month: date, fingerprint: str, rows: Callable[[], Select]
+    conn: Connection, *, month: date, fingerprint: str, rows: Callable[..., Select]
 ) -> Subquery:
     """Every household's projection for ``month``, from ``income_projections`` for the current
-    versions of PROJECTION_SOURCES and the settings ``fingerprint``; when missing, ``rows()`` (a
-    SELECT of PROJECTION_COLUMNS for the whole county) is stored first, in SQL and in a
-    transaction of its own. Columns: PROJECTION_COLUMNS; the reader filters its scope."""
+    versions of PROJECTION_SOURCES and the settings ``fingerprint``; when missing, brought up to
+    date from the previous version for the households a write changed (``_follow_basis``), or
+    else ``rows()`` (a SELECT of PROJECTION_COLUMNS for the whole county; ``rows(households)``
+    for those only) is stored first, in SQL and in a transaction of its own. Columns:
+    PROJECTION_COLUMNS; the reader filters its scope."""
     identity = {
         "sources_version": sources_version(conn, PROJECTION_SOURCES, income_window(month)),
         "settings_key": fingerprint,
         "month": month,
     }
-    if not _projections_stored(conn, identity):
+    if not _projections_stored(conn, identity) and not _follow_basis(conn, identity, rows):
         computed = rows().subquery()
         keyed = select(
             *(literal(value).label(name) for name, value in identity.items()),

@@ -697,6 +697,23 @@ class SourceMonthVersion(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class BasisMove(Base):
+    """A stored income basis brought up to date by a write (income_snapshots.refresh_basis): the
+    month's rows moved from one version to the next with ``households`` counted again. The
+    month's stored projections can follow the same way, recounting those households only, as
+    long as nothing else they read changed since (``others_version``)."""
+
+    __tablename__ = "basis_moves"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    to_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    from_version: Mapped[int] = mapped_column(Integer)
+    # The version of the projections' other sources (households, places, people, annual
+    # incomes) when the basis moved.
+    others_version: Mapped[int] = mapped_column(Integer)
+    households: Mapped[list[int]] = mapped_column(JSON)
+
+
 class Meta(Base):
     """Small key/value facts about the data: its as-of time and a version bumped on every write."""
 

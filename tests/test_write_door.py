@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -28,7 +29,13 @@ from config import load_settings
 from dashboard.navigation import PROJECT_ROOT
 from data_access.commands import change
 from data_access.db import data_version
-from data_access.income_snapshots import BASIS_SOURCES, income_basis, live_basis
+from data_access.income import _household_rows, _projection_query
+from data_access.income_snapshots import (
+    BASIS_SOURCES,
+    PROJECTION_COLUMNS,
+    income_basis,
+    live_basis,
+)
 from data_access.indicators import FAMILIES, Level, all_indicator_counts
 from data_access.models import (
     AuditEntry,
@@ -204,6 +211,11 @@ WRITES = {
         "UPDATE income_registers SET wage = wage + 5000 WHERE household_id = "
         "(SELECT household_id FROM income_registers ORDER BY id LIMIT 1 OFFSET :pick)",
     ),
+    "改一户人口": _raw_write(
+        DataSource.HOUSEHOLDS,
+        "UPDATE households SET members = members + 1 WHERE id = "
+        "(SELECT id FROM households ORDER BY id LIMIT 1 OFFSET :pick)",
+    ),
     "删一次走访": _raw_write(
         DataSource.VISITS,
         "DELETE FROM visits WHERE id = (SELECT id FROM visits WHERE visit_date >= '2026-11-01' "
@@ -242,7 +254,27 @@ def _stored_equals_recount(engine: Engine, settings) -> None:
                 _scored(conn, county, month, settings, Level.TOWNSHIP),
                 _score(conn, county, month, settings, Level.TOWNSHIP),
             )
-            # The stored income basis both of the above read, against the registers.
+            # The stored projections every income view reads, against projecting now.
+            stored_rows = pd.DataFrame(
+                conn.execute(
+                    select(
+                        _household_rows(
+                            conn=conn, scope=county, month=month, settings=settings.income
+                        )
+                    )
+                ).mappings()
+            )[list(PROJECTION_COLUMNS)]
+            projected = pd.DataFrame(
+                conn.execute(
+                    _projection_query(conn=conn, month=month, settings=settings.income)
+                ).mappings()
+            )[list(PROJECTION_COLUMNS)]
+            pd.testing.assert_frame_equal(
+                stored_rows.sort_values("household_id").reset_index(drop=True),
+                projected.sort_values("household_id").reset_index(drop=True),
+                check_dtype=False,
+            )
+            # The stored income basis all of the above read, against the registers.
             stored_basis = pd.DataFrame(conn.execute(select(income_basis(conn, month))).all())
             live_sums = pd.DataFrame(conn.execute(select(live_basis(month))).all())
             pd.testing.assert_frame_equal(
@@ -465,3 +497,39 @@ def test_an_import_of_some_registers_brings_the_stored_basis_up_to_date_for_thei
         check_dtype=False,
     )
     assert household_id in set(stored["household_id"])
+
+
+def test_the_stored_projections_follow_a_one_row_import_for_its_household_only(
+    sqlite_copy, settings
+):
+    """After a late register the month's projections are not recomputed for the county: they
+    follow the basis, projecting the imported household alone."""
+
+    def stored_rows(conn) -> list:
+        county = county_scope(conn=conn)
+        rows = _household_rows(conn=conn, scope=county, month=MONTH, settings=settings.income)
+        return conn.execute(select(rows)).all()
+
+    with sqlite_copy.connect() as conn:
+        stored_rows(conn)
+        code = conn.execute(
+            select(Household.code).order_by(Household.id.desc()).limit(1).offset(3)
+        ).scalar_one()
+    header = ["户编号", "月份", "工资性收入（元）", "经营性收入（元）", "生产经营性支出（元）"]
+    content = workbook_bytes([header, [code, "2026-11", 23_456, 0, 0]])
+    assert committed(sqlite_copy, content, "registers", load_settings()).report.counts.changed
+    projected: list[object] = []
+
+    def counting(**arguments):
+        projected.append(arguments.get("households"))
+        return _projection_query(**arguments)
+
+    with (
+        sqlite_copy.connect() as conn,
+        mock.patch("data_access.income._projection_query", side_effect=counting),
+    ):
+        rows = stored_rows(conn)
+    assert len(projected) == 1
+    assert projected[0] is not None
+    assert len(projected[0]) == 1
+    assert len(rows) > 1
