@@ -117,5 +117,5 @@ def _bring_up_to_date(write: Change, months: dict[DataSource, set[date]]) -> Non
     the households it touched, in its transaction (the rest are recounted when next read)."""
     registers = DataSource.REGISTERS
     households = write.touched_households.get(registers)
-    if registers in months and households and registers not in write.touched:
+    if registers in months and households:
         refresh_basis(write.conn, months=months[registers], households=households)

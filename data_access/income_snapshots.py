@@ -155,19 +155,16 @@ def _has_registers(conn: Connection, month: date) -> bool:
     return bool(conn.execute(select(found)).scalar())
 
 
+def _insert_basis(version: int, month: date, *, households: Iterable[int] | None = None):
+    """INSERT … SELECT of the live basis of ``month`` (of ``households``) keyed ``version``."""
+    basis = live_basis(month, households=households)
+    rows = select(literal(version), literal(month), *(basis.c[name] for name in BASIS_COLUMNS))
+    return insert(IncomeSnapshot).from_select(["sources_version", "month", *BASIS_COLUMNS], rows)
+
+
 def _store(engine: Engine, version: int, month: date) -> None:
     """Fill the snapshot of ``month`` in a transaction of its own, entirely in SQL; a concurrent
     writer of the same rows wins harmlessly."""
-    basis = live_basis(month)
-    rows = select(
-        literal(version),
-        literal(month),
-        basis.c.household_id,
-        basis.c.months,
-        basis.c.ytd_net,
-        basis.c.same_months_net,
-    )
-    columns = ["sources_version", "month", *BASIS_COLUMNS]
     try:
         with engine.begin() as writer:
             writer.execute(
@@ -175,7 +172,7 @@ def _store(engine: Engine, version: int, month: date) -> None:
                     IncomeSnapshot.month == month, IncomeSnapshot.sources_version < version
                 )
             )
-            writer.execute(insert(IncomeSnapshot).from_select(columns, rows))
+            writer.execute(_insert_basis(version, month))
     except LOST_RACE:
         return  # another process stored the same snapshot first
     refresh_statistics(engine, IncomeSnapshot.__tablename__)
@@ -246,20 +243,7 @@ def refresh_basis(conn: Connection, *, months: Iterable[date], households: Itera
                     IncomeSnapshot.household_id.in_(chunk),
                 )
             )
-            basis = live_basis(month, households=chunk)
-            conn.execute(
-                insert(IncomeSnapshot).from_select(
-                    ["sources_version", "month", *BASIS_COLUMNS],
-                    select(
-                        literal(new),
-                        literal(month),
-                        basis.c.household_id,
-                        basis.c.months,
-                        basis.c.ytd_net,
-                        basis.c.same_months_net,
-                    ),
-                )
-            )
+            conn.execute(_insert_basis(new, month, households=chunk))
         moved += 1
     return moved
 
@@ -306,6 +290,14 @@ def _follow_basis(conn: Connection, identity: dict, rows: Callable[..., Select])
         IncomeProjection.settings_key == identity["settings_key"],
     ]
     chosen = list(move.households)
+    # Built before the writer begins, like the full store's rows (they read the basis).
+    chunks = [
+        (chunk, _keyed(identity, rows(chunk)))
+        for chunk in (
+            chosen[start : start + _HOUSEHOLD_CHUNK]
+            for start in range(0, len(chosen), _HOUSEHOLD_CHUNK)
+        )
+    ]
     try:
         with conn.engine.begin() as writer:
             moved = writer.execute(
@@ -315,8 +307,7 @@ def _follow_basis(conn: Connection, identity: dict, rows: Callable[..., Select])
             )
             if not moved.rowcount:
                 return False
-            for start in range(0, len(chosen), _HOUSEHOLD_CHUNK):
-                chunk = chosen[start : start + _HOUSEHOLD_CHUNK]
+            for chunk, keyed in chunks:
                 writer.execute(
                     delete(IncomeProjection).where(
                         *kept,
@@ -326,7 +317,7 @@ def _follow_basis(conn: Connection, identity: dict, rows: Callable[..., Select])
                 )
                 writer.execute(
                     insert(IncomeProjection).from_select(
-                        [*PROJECTION_KEY, *PROJECTION_COLUMNS], _keyed(identity, rows(chunk))
+                        [*PROJECTION_KEY, *PROJECTION_COLUMNS], keyed
                     )
                 )
     except LOST_RACE:
@@ -357,11 +348,9 @@ def income_projections(
         "month": month,
     }
     if not _projections_stored(conn, identity) and not _follow_basis(conn, identity, rows):
-        computed = rows().subquery()
-        keyed = select(
-            *(literal(value).label(name) for name, value in identity.items()),
-            *(computed.c[name] for name in PROJECTION_COLUMNS),
-        )
+        # Built before the writer begins: rows() may store the month's basis first, in a
+        # transaction of its own.
+        keyed = _keyed(identity, rows())
         try:
             with conn.engine.begin() as writer:
                 writer.execute(

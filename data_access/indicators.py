@@ -552,13 +552,17 @@ COUNT_COLUMNS = tuple(column for family in FAMILIES for column in family.columns
 INDICATOR_SOURCES = frozenset().union(*(family.sources for family in FAMILIES))
 
 
+FAMILY_BY_NAME = {family.name: family for family in FAMILIES}
+
+
 def merge_counts(parts: list[pd.DataFrame], level: Level) -> pd.DataFrame:
-    """The families' counts side by side, one row per group with any (0 where it has none)."""
+    """Families' counts side by side, in the families' order, one row per group with any (0
+    where it has none)."""
     table = parts[0]
     for part in parts[1:]:
         table = table.merge(part, on=level.key, how="outer")
-    table = table.fillna(0).astype("int64")
-    return table[[level.key, *COUNT_COLUMNS]]
+    columns = [level.key, *(c for part in parts for c in part.columns if c != level.key)]
+    return table.fillna(0).astype("int64")[columns]
 
 
 def all_indicator_counts(

@@ -16,12 +16,17 @@ from sqlalchemy import Connection, func, or_, select
 from config.settings import Settings
 from data_access.caching import settings_key, snapshot
 from data_access.income import income_alerts_by_township
-from data_access.indicators import Level, household_counts, rectification_progress
+from data_access.indicators import (
+    FAMILY_BY_NAME,
+    Level,
+    household_counts,
+    rectification_progress,
+)
 from data_access.models import Milestone, RectificationItem, Township
 from data_access.periods import month_end, previous_month
 from data_access.rectification import county_level_items
 from data_access.scope import Scope, county_scope
-from data_access.snapshots import family, indicator_counts
+from data_access.snapshots import indicator_counts
 from data_access.versions import HOUSEHOLD_SOURCES
 
 
@@ -132,7 +137,7 @@ def _month_frame(
             month=month,
             settings=settings,
             level=Level.TOWNSHIP,
-            families=[family("reg"), family("helper")],
+            families=[FAMILY_BY_NAME["reg"], FAMILY_BY_NAME["helper"]],
         ),
         rectification_progress(conn=conn, scope=scope, on=as_of)[
             ["township_id", "found", "open", "overdue"]

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 
 from config.settings import Settings
 from data_access.caching import has_snapshot, in_scope, settings_key, snapshot
-from data_access.indicators import FAMILIES, Family, Level, merge_counts
+from data_access.indicators import FAMILIES, FAMILY_BY_NAME, Family, Level, merge_counts
 from data_access.periods import previous_month
 from data_access.scope import Scope, county_scope
 from data_access.versions import Window
@@ -71,21 +71,11 @@ def indicator_counts(
     Columns: <level>_id and indicators.COUNT_COLUMNS (0 where a group has no rows of a family);
     with ``families``, only theirs.
     """
-    chosen = tuple(families)
     parts = [
         family_counts(conn=conn, month=month, settings=settings, level=level, family=family)
-        for family in chosen
+        for family in families
     ]
-    if chosen == FAMILIES:
-        return merge_counts(parts, level)
-    table = parts[0]
-    for part in parts[1:]:
-        table = table.merge(part, on=level.key, how="outer")
-    return table.fillna(0).astype("int64")
-
-
-def family(name: str) -> Family:
-    return next(family for family in FAMILIES if family.name == name)
+    return merge_counts(parts, level)
 
 
 def township_register_completeness(
@@ -97,7 +87,11 @@ def township_register_completeness(
     Columns: township_id, households, registered (townships with households only).
     """
     counts = family_counts(
-        conn=conn, month=month, settings=settings, level=Level.TOWNSHIP, family=family("reg")
+        conn=conn,
+        month=month,
+        settings=settings,
+        level=Level.TOWNSHIP,
+        family=FAMILY_BY_NAME["reg"],
     )
     counts = in_scope(counts[["township_id", "households", "registered"]], scope)
     return counts[counts["households"] > 0].reset_index(drop=True)

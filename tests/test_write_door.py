@@ -36,7 +36,7 @@ from data_access.income_snapshots import (
     income_basis,
     live_basis,
 )
-from data_access.indicators import FAMILIES, Level, all_indicator_counts
+from data_access.indicators import FAMILY_BY_NAME, Level, all_indicator_counts
 from data_access.models import (
     AuditEntry,
     DataSource,
@@ -407,7 +407,7 @@ def test_only_the_door_raises_versions():
 
 def test_a_write_for_one_month_leaves_the_summaries_of_other_months_stored(sqlite_copy, settings):
     october, november = date(2026, 10, 1), MONTH
-    reg = next(family for family in FAMILIES if family.name == "reg")
+    reg = FAMILY_BY_NAME["reg"]
     with sqlite_copy.connect() as conn:
         for month in (october, november):
             family_counts(

@@ -27,7 +27,7 @@ from config.settings import ImportSettings, Settings
 from data_access.audit import AuditAction
 from data_access.commands import change
 from data_access.importing import workbook as wb
-from data_access.importing.base import Action, ImportContext, Kind, Outcome, Plan, Record
+from data_access.importing.base import CHUNK, Action, ImportContext, Kind, Outcome, Plan, Record
 from data_access.importing.cells import CellError, display, is_blank, normalise
 from data_access.importing.cells import month as cells_month
 from data_access.importing.forms import read_forms
@@ -528,7 +528,7 @@ def commit(
         counts = report.counts
         refused = all_or_nothing and counts.rejected > 0
         if not refused:
-            months = _months_written(conn, prepared.kind, plan)
+            written = _rows_written(conn, prepared.kind, plan)
             for write in plan.writes:
                 write.apply(conn)
             for step in plan.after:
@@ -584,8 +584,8 @@ def commit(
         if not refused and counts.changed:
             writing.touch(
                 *prepared.kind.sources,
-                months=None if months is None else months.months,
-                households=None if months is None else months.households,
+                months=None if written is None else written.months,
+                households=None if written is None else written.households,
             )
     return CommitResult(batch_id, status, report, writing.version)
 
@@ -599,7 +599,7 @@ class Written:
     households: frozenset[int] | None
 
 
-def _months_written(conn: Connection, kind: Kind, plan: Plan) -> Written | None:
+def _rows_written(conn: Connection, kind: Kind, plan: Plan) -> Written | None:
     """The months a plan of a month-based kind writes (the months of its new rows, and of the
     rows it updates, before and after) and the households those rows belong to, read before it
     is applied; None when not known: the kind is not month-based, or it writes in a way this
@@ -624,8 +624,8 @@ def _months_written(conn: Connection, kind: Kind, plan: Plan) -> Written | None:
             )
         ids = [row["id"] for row in write.updates]
         owner = table.c.household_id if by_household else literal(None)
-        for start in range(0, len(ids), _ID_CHUNK):
-            chunk = ids[start : start + _ID_CHUNK]
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
             for value, household_id in conn.execute(
                 select(table.c[column], owner).where(table.c.id.in_(chunk))
             ):
@@ -641,10 +641,6 @@ def _month_of(value: date | datetime | str) -> date:
     if isinstance(value, datetime):
         value = value.date()
     return month_start(value)
-
-
-# Ids per IN list when reading the months of updated rows (SQLite's limit is 32,766).
-_ID_CHUNK = 5_000
 
 
 def unresolved_message(prepared: Prepared) -> str:
