@@ -27,7 +27,9 @@ from dashboard.components.countdown import countdown_html
 from dashboard.components.honour_roll import PANEL_STYLE, roll_html
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
-from data_access.income import NO_DATA_BAND, band_counts, band_labels, income_headline
+from data_access.income.bands import band_counts, band_labels
+from data_access.income.projection import NO_DATA_BAND
+from data_access.income.summary import income_headline
 from data_access.overview import Briefing, Figure, briefing, townships_in_scope
 from data_access.periods import month_label
 from data_access.rankings import Level, rank_reason, ranking

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from data_access.audit import AuditAction, record
-from data_access.income_snapshots import refresh_basis
+from data_access.income.store import refresh_basis
 from data_access.models import DataSource
 from data_access.versions import raise_versions
 
@@ -60,7 +60,7 @@ class Change:
         With ``months``, only rows of those months (registers, visits, meetings of a month):
         the summaries of other months stay valid. With ``households`` too, only the rows of
         those households: a stored per-household summary is brought up to date for them alone
-        (data_access.income_snapshots.refresh_basis) instead of recounted."""
+        (data_access.income.store.refresh_basis) instead of recounted."""
         if months is None:
             self.touched.update(sources)
             return

@@ -31,8 +31,8 @@ from sqlalchemy import (
 )
 
 from config.settings import IncomeSettings, Settings
-from data_access.income import household_income_query
-from data_access.income_snapshots import income_basis
+from data_access.income.projection import household_income_query
+from data_access.income.store import income_basis
 from data_access.models import (
     Assignment,
     Cadre,
@@ -334,8 +334,8 @@ def income_standing(
 
     Columns: <level>_id, income_known, above_line, growth_known, not_lower.
     """
-    # The stored basis (income_snapshots) the income views read too: one pass over two years of
-    # registers per month and registers version, shared.
+    # The stored basis (data_access.income.store) the income views read too: one pass over two
+    # years of registers per month and registers version, shared.
     incomes = household_income_query(
         scope=scope, month=month, settings=settings, basis=income_basis(conn, month)
     ).subquery()

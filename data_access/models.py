@@ -698,7 +698,7 @@ class SourceMonthVersion(Base):
 
 
 class BasisMove(Base):
-    """A stored income basis brought up to date by a write (income_snapshots.refresh_basis): the
+    """A stored income basis brought up to date by a write (income.store.refresh_basis): the
     month's rows moved from one version to the next with ``households`` counted again. The
     month's stored projections can follow the same way, recounting those households only, as
     long as nothing else they read changed since (``others_version``)."""
@@ -770,7 +770,7 @@ class IncomeSnapshot(Base):
 
     Every income view needs, per household, the months registered and the net income so far this
     year and for the same months last year: three GROUP BYs over a year of registers. They are
-    computed once per registers version and month (by ``data_access.income_snapshots``) and read
+    computed once per registers version and month (by ``data_access.income.store``) and read
     from here; the projection itself stays in SQL over these rows, so changing the projection
     settings needs no recomputation. Rows of an older version are deleted when new ones are
     written.
@@ -795,7 +795,7 @@ class IncomeProjection(Base):
 
     What every income view filters, counts and sorts: the projection, its band, the change
     against last year and the flags the list filters on. Stored for the whole county by
-    ``data_access.income_snapshots.income_projections`` from the sums above, so that the
+    ``data_access.income.store.income_projections`` from the sums above, so that the
     household list is an indexed range with a LIMIT instead of a projection of every household.
     Rows of older versions are deleted when new ones are written.
     """

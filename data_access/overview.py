@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, or_, select
 
 from config.settings import Settings
 from data_access.caching import settings_key, snapshot
-from data_access.income import income_alerts_by_township
+from data_access.income.summary import income_alerts_by_township
 from data_access.indicators import (
     FAMILY_BY_NAME,
     Level,

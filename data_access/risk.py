@@ -25,8 +25,8 @@ from sqlalchemy import Connection, and_, func, literal, or_, select
 
 from config.settings import RISK_COMPONENTS, InspectionSettings, Settings
 from data_access.caching import settings_key, snapshot
-from data_access.income import household_income_query
-from data_access.income_snapshots import income_basis
+from data_access.income.projection import household_income_query
+from data_access.income.store import income_basis
 from data_access.indicators import (
     REGISTER_SOURCES,
     VISIT_SOURCES,

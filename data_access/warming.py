@@ -9,8 +9,9 @@ from datetime import date
 from sqlalchemy import Engine
 
 from config.settings import Settings
-from data_access.income import income_structure, warm_projections
-from data_access.income_snapshots import warm_income
+from data_access.income.projection import warm_projections
+from data_access.income.store import warm_income
+from data_access.income.structure import income_structure
 from data_access.indicators import Level
 from data_access.overview import briefing
 from data_access.periods import previous_month

@@ -19,30 +19,25 @@ from dashboard.components.income import (
 from dashboard.components.layout import page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.income import HOUSEHOLD_COLUMNS, household_table, household_workbook
-from data_access.income import (
-    BASIS_DESCRIPTION,
-    NO_DATA_BAND,
-    PROJECTION_DESCRIPTIONS,
-    HouseholdFilter,
+from data_access.income.bands import (
     band_counts,
     band_labels,
     band_shares,
     band_table,
-    benchmarks_for_year,
+    income_bands,
+    income_histogram,
+)
+from data_access.income.growth import benchmarks_for_year, two_higher_checks
+from data_access.income.households import (
+    HouseholdFilter,
     household_list,
     household_list_size,
-    income_bands,
-    income_growth,
-    income_headline,
-    income_histogram,
-    income_sources,
-    income_structure,
-    missing_registers_by_cadre,
-    register_gaps,
-    structure_table,
-    two_higher_checks,
     villages_in_scope,
 )
+from data_access.income.projection import BASIS_DESCRIPTION, NO_DATA_BAND, PROJECTION_DESCRIPTIONS
+from data_access.income.registers import missing_registers_by_cadre, register_gaps
+from data_access.income.structure import income_structure, structure_table
+from data_access.income.summary import income_growth, income_headline, income_sources
 from data_access.models import HouseholdType
 from data_access.overview import townships_in_scope
 from data_access.periods import month_label

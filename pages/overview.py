@@ -11,7 +11,7 @@ from dashboard.components.kpi import count_kpi, rate_kpi, render_kpis
 from dashboard.components.layout import page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.briefing import BriefingInputs, briefing_workbook, summary_paragraph
-from data_access.income import band_counts, band_labels, band_table
+from data_access.income.bands import band_counts, band_labels, band_table
 from data_access.overview import briefing, townships_in_scope
 from data_access.rankings import Level, ranking
 from data_access.rectification import overdue_items

@@ -16,7 +16,7 @@ from dashboard.exports.briefing import (
     summary_paragraph,
 )
 from dashboard.navigation import PROJECT_ROOT
-from data_access.income import band_counts, band_labels, band_table
+from data_access.income.bands import band_counts, band_labels, band_table
 from data_access.overview import briefing, townships_in_scope
 from data_access.rankings import Level, ranking
 from data_access.rectification import overdue_items

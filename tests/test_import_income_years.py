@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, select, update
 
 from data_access.importing import HeaderProblemError, ImportRefusedError, dry_run
-from data_access.income import income_headline, income_sources
+from data_access.income.summary import income_headline, income_sources
 from data_access.models import Household, IncomeYear, Township
 from data_access.scope import Scope, county_scope
 from tests.builders import add_household, add_township, add_village

@@ -11,30 +11,26 @@ import pytest
 from sqlalchemy import Engine, text
 
 from dashboard.components.income import headline_sentence
-from data_access.income import (
+from data_access.income.bands import band_counts, band_labels, income_bands, income_histogram
+from data_access.income.growth import two_higher_checks
+from data_access.income.households import HouseholdFilter, household_list, household_list_size
+from data_access.income.projection import (
     FROM_ANNUAL,
     FROM_REGISTERS,
     NO_DATA_BAND,
     NO_SOURCE,
-    HouseholdFilter,
+    household_income_query,
+)
+from data_access.income.registers import missing_registers_by_cadre
+from data_access.income.structure import income_structure, structure_shares
+from data_access.income.summary import (
     IncomeGrowth,
     IncomeSources,
     YearSources,
-    band_counts,
-    band_labels,
-    household_income_query,
-    household_list,
-    household_list_size,
     income_alerts_by_township,
-    income_bands,
     income_growth,
     income_headline,
-    income_histogram,
     income_sources,
-    income_structure,
-    missing_registers_by_cadre,
-    structure_shares,
-    two_higher_checks,
 )
 from data_access.models import BenchmarkIndicator
 from data_access.scope import Scope, county_scope

@@ -18,7 +18,8 @@ from config import load_settings
 from dashboard.exports.income import household_table, household_workbook
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.db import make_engine
-from data_access.income import HouseholdFilter, band_labels, household_list
+from data_access.income.bands import band_labels
+from data_access.income.households import HouseholdFilter, household_list
 from data_access.scope import Scope, county_scope
 from tests.income_reference import reference_incomes
 from tests.login import logged_in

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.components.income import sources_sentence
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.db import make_engine
-from data_access.income import IncomeSources, YearSources
+from data_access.income.summary import IncomeSources, YearSources
 from tests.independent import ON_RECORD
 from tests.login import logged_in
 

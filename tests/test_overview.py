@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import Engine, text
 
-from data_access.income import income_alerts_by_township
+from data_access.income.summary import income_alerts_by_township
 from data_access.indicators import (
     household_counts,
     rectification_progress,
@@ -277,7 +277,7 @@ def test_every_view_counts_the_same_households_in_a_month(demo_engine, scope, se
     """总览's 户数, the register and visit tables, 收入监测's list and the visit map count the
     households on record by the month's end, and a household taken into monitoring later is in
     none of them."""
-    from data_access.income import HouseholdFilter, household_list_size
+    from data_access.income.households import HouseholdFilter, household_list_size
     from data_access.visits import village_coverage
 
     with demo_engine.connect() as conn:

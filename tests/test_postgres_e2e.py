@@ -41,7 +41,7 @@ from data_access.auth import (
 )
 from data_access.db import current_revision, data_version, head_revision, make_engine
 from data_access.importing import import_batches
-from data_access.income import income_headline
+from data_access.income.summary import income_headline
 from data_access.inspection.draw import scored_villages
 from data_access.overview import briefing
 from data_access.rankings import Level, ranking

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from config.settings import RISK_COMPONENTS
-from data_access.income import household_income_query
+from data_access.income.projection import household_income_query
 from data_access.indicators import Level, visit_coverage
 from data_access.models import Household
 from data_access.periods import next_month

@@ -17,16 +17,10 @@ from sqlalchemy import Engine, delete, event, func, select, text
 from data_access.caching import _decode, _encode, cached_frame, settings_key
 from data_access.commands import change
 from data_access.db import make_engine
-from data_access.income import (
-    HouseholdFilter,
-    _projection_query,
-    band_labels,
-    household_income_query,
-    household_list,
-    household_list_size,
-    warm_projections,
-)
-from data_access.income_snapshots import (
+from data_access.income.bands import band_labels
+from data_access.income.households import HouseholdFilter, household_list, household_list_size
+from data_access.income.projection import household_income_query, projection_query, warm_projections
+from data_access.income.store import (
     BASIS_SOURCES,
     PROJECTION_COLUMNS,
     PROJECTION_SOURCES,
@@ -108,7 +102,7 @@ def test_the_stored_projections_equal_the_live_projection(demo_engine, settings)
             filters=HouseholdFilter(),
         )
         live = pd.DataFrame(
-            conn.execute(_projection_query(conn=conn, month=MONTH, settings=settings.income))
+            conn.execute(projection_query(conn=conn, month=MONTH, settings=settings.income))
             .mappings()
             .all()
         )[list(PROJECTION_COLUMNS)]

@@ -29,13 +29,8 @@ from config import load_settings
 from dashboard.navigation import PROJECT_ROOT
 from data_access.commands import change
 from data_access.db import data_version
-from data_access.income import _household_rows, _projection_query
-from data_access.income_snapshots import (
-    BASIS_SOURCES,
-    PROJECTION_COLUMNS,
-    income_basis,
-    live_basis,
-)
+from data_access.income.projection import household_rows, projection_query
+from data_access.income.store import BASIS_SOURCES, PROJECTION_COLUMNS, income_basis, live_basis
 from data_access.indicators import FAMILY_BY_NAME, Level, all_indicator_counts
 from data_access.models import (
     AuditEntry,
@@ -258,7 +253,7 @@ def _stored_equals_recount(engine: Engine, settings) -> None:
             stored_rows = pd.DataFrame(
                 conn.execute(
                     select(
-                        _household_rows(
+                        household_rows(
                             conn=conn, scope=county, month=month, settings=settings.income
                         )
                     )
@@ -266,7 +261,7 @@ def _stored_equals_recount(engine: Engine, settings) -> None:
             )[list(PROJECTION_COLUMNS)]
             projected = pd.DataFrame(
                 conn.execute(
-                    _projection_query(conn=conn, month=month, settings=settings.income)
+                    projection_query(conn=conn, month=month, settings=settings.income)
                 ).mappings()
             )[list(PROJECTION_COLUMNS)]
             pd.testing.assert_frame_equal(
@@ -507,7 +502,7 @@ def test_the_stored_projections_follow_a_one_row_import_for_its_household_only(
 
     def stored_rows(conn) -> list:
         county = county_scope(conn=conn)
-        rows = _household_rows(conn=conn, scope=county, month=MONTH, settings=settings.income)
+        rows = household_rows(conn=conn, scope=county, month=MONTH, settings=settings.income)
         return conn.execute(select(rows)).all()
 
     with sqlite_copy.connect() as conn:
@@ -522,11 +517,11 @@ def test_the_stored_projections_follow_a_one_row_import_for_its_household_only(
 
     def counting(**arguments):
         projected.append(arguments.get("households"))
-        return _projection_query(**arguments)
+        return projection_query(**arguments)
 
     with (
         sqlite_copy.connect() as conn,
-        mock.patch("data_access.income._projection_query", side_effect=counting),
+        mock.patch("data_access.income.projection.projection_query", side_effect=counting),
     ):
         rows = stored_rows(conn)
     assert len(projected) == 1

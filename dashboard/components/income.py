@@ -8,7 +8,8 @@ from html import escape
 import streamlit as st
 
 from dashboard import formatting
-from data_access.income import GrowthCheck, IncomeGrowth, IncomeHeadline, IncomeSources
+from data_access.income.growth import GrowthCheck
+from data_access.income.summary import IncomeGrowth, IncomeHeadline, IncomeSources
 
 # The "no filter" option of the household list's selectboxes (None would show streamlit's
 # English placeholder instead of an option).

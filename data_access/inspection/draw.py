@@ -17,8 +17,8 @@ from sqlalchemy import Connection, case, insert, literal, select
 from config.settings import Settings
 from data_access.audit import AuditAction
 from data_access.commands import Change
-from data_access.income import household_income_query
-from data_access.income_snapshots import income_basis
+from data_access.income.projection import household_income_query
+from data_access.income.store import income_basis
 from data_access.inspection.errors import (
     DrawNotFoundError,
     InspectionError,
