@@ -11,16 +11,11 @@ import streamlit as st
 
 from dashboard.components.layout import page_header
 from dashboard.context import current_view
-from dashboard.meeting import (
-    MEETING_CSS,
-    PANELS,
-    Rotation,
-    fresh_view,
-    progress_html,
-    rotation_after,
-    wall_control,
-    wall_title,
-)
+from dashboard.meeting.control import wall_control
+from dashboard.meeting.panels import PANELS, wall_title
+from dashboard.meeting.refresh import fresh_view
+from dashboard.meeting.rotation import Rotation, progress_html, rotation_after
+from dashboard.meeting.screen import MEETING_CSS
 
 view = current_view()
 settings = view.settings.meeting

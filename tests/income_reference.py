@@ -1,5 +1,5 @@
 """An independent computation of every household's income for the year, in pandas from the raw
-tables, for checking the SQL of data_access/income.py against (tests only: it reads every
+tables, for checking the SQL of data_access/income/ against (tests only: it reads every
 register of the demo county)."""
 
 from __future__ import annotations

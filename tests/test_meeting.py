@@ -12,30 +12,22 @@ import streamlit as st
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from dashboard.context import ViewContext
-from dashboard.meeting import (
-    DESIGN_SCREEN,
-    PANELS,
-    DataRead,
-    Rotation,
-    Screen,
-    Tile,
+from dashboard.charts.wall import (
     bar_gap,
     count_axis,
-    fresh_view,
     income_bands_figure,
-    is_stale,
     legend_html,
     overdue_figure,
-    progress_html,
     ranking_columns,
     ranking_layout,
-    refresh_due,
-    rotation_after,
-    screen_from_report,
-    tiles_html,
     wall_contributions_figures,
 )
+from dashboard.context import ViewContext
+from dashboard.meeting.panels import PANELS
+from dashboard.meeting.refresh import DataRead, fresh_view, is_stale, refresh_due
+from dashboard.meeting.rotation import Rotation, progress_html, rotation_after
+from dashboard.meeting.screen import DESIGN_SCREEN, Screen, screen_from_report
+from dashboard.meeting.tiles import Tile, tiles_html
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.auth import Access, Role
 from data_access.rankings import INDICATOR_DEFINITIONS

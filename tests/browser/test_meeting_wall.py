@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from config import load_settings
-from dashboard.meeting import DESIGN_HEIGHT, DESIGN_WIDTH, TICK_FONT
+from dashboard.meeting.screen import DESIGN_HEIGHT, DESIGN_WIDTH, TICK_FONT
 from dashboard.navigation import PROJECT_ROOT
 from tests.browser.conftest import WALL_SECONDS
 from tests.browser.test_pages_browser import (
