@@ -764,22 +764,35 @@ class IndicatorSnapshot(Base):
     counts: Mapped[dict[str, int]] = mapped_column(JSON)
 
 
+class IncomeStamp(Base):
+    """Which version of their sources the stored income rows of one month are current for:
+    the basis (``kind`` basis, no settings key) or the projections of one settings fingerprint.
+
+    The rows themselves carry no version, so a write of a few households' registers updates those
+    households' rows and this one stamp (data_access.income.store), never every row of the month.
+    """
+
+    __tablename__ = "income_stamps"
+
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    settings_key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    sources_version: Mapped[int] = mapped_column(Integer)
+
+
 class IncomeSnapshot(Base):
-    """The ingredients of one household's income projection for one month, per version of the
-    registers.
+    """The ingredients of one household's income projection for one month (the basis).
 
     Every income view needs, per household, the months registered and the net income so far this
     year and for the same months last year: three GROUP BYs over a year of registers. They are
-    computed once per registers version and month (by ``data_access.income.store``) and read
-    from here; the projection itself stays in SQL over these rows, so changing the projection
-    settings needs no recomputation. Rows of an older version are deleted when new ones are
-    written.
+    computed once per month (by ``data_access.income.store``), kept current by the writes of
+    registers for the households they write, and read from here; the projection itself stays in
+    SQL over these rows, so changing the projection settings needs no recomputation. The
+    month's stamp (IncomeStamp) says which registers version the rows are current for.
     """
 
     __tablename__ = "income_snapshots"
 
-    # The version of the sources the rows were computed from (data_access.versions).
-    sources_version: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     household_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Months registered from January to ``month``, and their net income (yuan, whole household).
@@ -787,17 +800,23 @@ class IncomeSnapshot(Base):
     ytd_net: Mapped[float | None] = mapped_column(Float)
     # Net income registered in January to the same month of last year (NULL: none registered).
     same_months_net: Mapped[float | None] = mapped_column(Float)
+    # This year's registered income by source, January to ``month`` (yuan; NULL: none).
+    wage: Mapped[float | None] = mapped_column(Float)
+    business: Mapped[float | None] = mapped_column(Float)
+    property: Mapped[float | None] = mapped_column(Float)
+    transfer: Mapped[float | None] = mapped_column(Float)
+    production_cost: Mapped[float | None] = mapped_column(Float)
 
 
 class IncomeProjection(Base):
-    """One household's projected income for one month, per version of its sources (households,
-    registers, annual incomes) and income settings.
+    """One household's projected income for one month and income settings.
 
     What every income view filters, counts and sorts: the projection, its band, the change
     against last year and the flags the list filters on. Stored for the whole county by
     ``data_access.income.store.income_projections`` from the sums above, so that the
     household list is an indexed range with a LIMIT instead of a projection of every household.
-    Rows of older versions are deleted when new ones are written.
+    The month's stamp (IncomeStamp, per settings key) says which sources version they are
+    current for; a write's households are projected again, the others stay.
     """
 
     __tablename__ = "income_projections"
@@ -806,7 +825,6 @@ class IncomeProjection(Base):
         # county and for one township.
         Index(
             "ix_income_projections_order",
-            "sources_version",
             "settings_key",
             "month",
             "unprojected",
@@ -815,7 +833,6 @@ class IncomeProjection(Base):
         ),
         Index(
             "ix_income_projections_township_order",
-            "sources_version",
             "settings_key",
             "month",
             "township_id",
@@ -825,8 +842,6 @@ class IncomeProjection(Base):
         ),
     )
 
-    # The version of the sources the rows were computed from (data_access.versions).
-    sources_version: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Fingerprint of the income settings the projection was computed with (caching.settings_key).
     settings_key: Mapped[str] = mapped_column(String(16), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -21,11 +21,14 @@ from data_access.income.bands import band_labels
 from data_access.income.households import HouseholdFilter, household_list, household_list_size
 from data_access.income.projection import household_income_query, projection_query, warm_projections
 from data_access.income.store import (
+    BASIS,
     BASIS_SOURCES,
     PROJECTION_COLUMNS,
     PROJECTION_SOURCES,
+    PROJECTIONS,
     income_basis,
     live_basis,
+    stored_version,
 )
 from data_access.indicators import FAMILIES, Level, register_completeness
 from data_access.models import (
@@ -33,11 +36,12 @@ from data_access.models import (
     FrameSnapshot,
     IncomeProjection,
     IncomeSnapshot,
+    IncomeStamp,
     IndicatorSnapshot,
 )
 from data_access.scope import county_scope
 from data_access.snapshots import indicator_counts, township_register_completeness
-from data_access.versions import sources_version
+from data_access.versions import income_window, sources_version
 from data_access.visits import VILLAGE_VISITS_KIND, _village_counts, village_coverage
 from data_access.warming import WARM_MONTHS, WARM_RECENT_MONTHS, warm_caches
 from tests.clock import WALL_CLOCK
@@ -84,10 +88,11 @@ def test_incomes_from_the_snapshot_equal_the_live_computation(demo_engine, setti
 
 
 def _stored_projections(conn, month: date, fingerprint: str) -> pd.DataFrame:
+    assert stored_version(conn, PROJECTIONS, month, fingerprint) == sources_version(
+        conn, PROJECTION_SOURCES, income_window(month)
+    )
     query = select(*(getattr(IncomeProjection, name) for name in PROJECTION_COLUMNS)).where(
-        IncomeProjection.sources_version == sources_version(conn, PROJECTION_SOURCES),
-        IncomeProjection.settings_key == fingerprint,
-        IncomeProjection.month == month,
+        IncomeProjection.settings_key == fingerprint, IncomeProjection.month == month
     )
     return pd.DataFrame(conn.execute(query).mappings())
 
@@ -199,16 +204,9 @@ def test_projections_are_kept_per_settings_and_replaced_when_the_registers_chang
     assert usual != by_months
     with change(demo_copy, by="测试", at=WALL_CLOCK) as write:
         write.touch(DataSource.RECTIFICATION, DataSource.VISITS)
+    fingerprint = settings_key(settings.income)
     with demo_copy.connect() as conn:
-        kept = (
-            conn.execute(
-                select(IncomeProjection.sources_version)
-                .where(IncomeProjection.month == MONTH)
-                .distinct()
-            )
-            .scalars()
-            .all()
-        )
+        kept = stored_version(conn, PROJECTIONS, MONTH, fingerprint)
     assert lowest(settings.income) == usual, "a 销号 or a visit leaves the projections as they are"
     with change(demo_copy, by="测试", at=WALL_CLOCK) as write:
         write.conn.execute(
@@ -218,18 +216,10 @@ def test_projections_are_kept_per_settings_and_replaced_when_the_registers_chang
     # 1,200 yuan more in each month registered this year raises every projection.
     assert lowest(settings.income) > usual
     with demo_copy.connect() as conn:
-        versions = (
-            conn.execute(
-                select(IncomeProjection.sources_version)
-                .where(IncomeProjection.month == MONTH)
-                .distinct()
-            )
-            .scalars()
-            .all()
-        )
-        version = sources_version(conn, PROJECTION_SOURCES)
-    assert len(kept) == 1
-    assert versions == [version] != kept
+        stamped = stored_version(conn, PROJECTIONS, MONTH, fingerprint)
+        version = sources_version(conn, PROJECTION_SOURCES, income_window(MONTH))
+    assert kept is not None
+    assert stamped == version != kept
 
 
 def test_register_completeness_from_the_snapshot_equals_the_live_count(demo_engine, settings):
@@ -285,18 +275,10 @@ def test_a_write_to_the_registers_replaces_the_income_snapshot(demo_copy):
         basis = income_basis(conn, MONTH)
         fresh = conn.execute(select(func.sum(basis.c.ytd_net))).scalar_one()
         live = conn.execute(select(func.sum(live_basis(MONTH).c.ytd_net))).scalar_one()
-        versions = (
-            conn.execute(
-                select(IncomeSnapshot.sources_version)
-                .where(IncomeSnapshot.month == MONTH)
-                .distinct()
-            )
-            .scalars()
-            .all()
-        )
-        version = sources_version(conn, BASIS_SOURCES)
+        stamped = stored_version(conn, BASIS, MONTH)
+        version = sources_version(conn, BASIS_SOURCES, income_window(MONTH))
     assert fresh == pytest.approx(live)
-    assert versions == [version]
+    assert stamped == version
 
 
 @pytest.mark.parametrize(
@@ -411,7 +393,13 @@ def test_a_narrow_scope_sees_only_its_villages_from_the_county_snapshot(demo_eng
 
 def test_warming_fills_every_cache_of_the_latest_months(demo_copy, settings):
     with demo_copy.begin() as conn:  # as after the migration that empties the caches
-        for table in (IndicatorSnapshot, IncomeSnapshot, IncomeProjection, FrameSnapshot):
+        for table in (
+            IndicatorSnapshot,
+            IncomeSnapshot,
+            IncomeProjection,
+            IncomeStamp,
+            FrameSnapshot,
+        ):
             conn.execute(delete(table))
     report = warm_caches(demo_copy, settings=settings, last_month=MONTH)
     with demo_copy.connect() as conn:
@@ -422,17 +410,22 @@ def test_warming_fills_every_cache_of_the_latest_months(demo_copy, settings):
                 ).group_by(IndicatorSnapshot.kind)
             ).all()
         )
-        income_months = conn.execute(
-            select(func.count(IncomeSnapshot.month.distinct())).where(
-                IncomeSnapshot.sources_version == sources_version(conn, BASIS_SOURCES)
-            )
-        ).scalar_one()
-        projection_months = conn.execute(
-            select(func.count(IncomeProjection.month.distinct())).where(
-                IncomeProjection.sources_version == sources_version(conn, PROJECTION_SOURCES),
-                IncomeProjection.settings_key == settings_key(settings.income),
-            )
-        ).scalar_one()
+        stored = conn.execute(select(IncomeSnapshot.month).distinct()).scalars().all()
+        income_months = sum(
+            stored_version(conn, BASIS, month)
+            == sources_version(conn, BASIS_SOURCES, income_window(month))
+            for month in stored
+        )
+        fingerprint = settings_key(settings.income)
+        projection_months = sum(
+            stored_version(conn, PROJECTIONS, month, fingerprint)
+            == sources_version(conn, PROJECTION_SOURCES, income_window(month))
+            for month in conn.execute(
+                select(IncomeProjection.month)
+                .where(IncomeProjection.settings_key == fingerprint)
+                .distinct()
+            ).scalars()
+        )
     assert kinds == {
         **{f"township:{family.name}": WARM_MONTHS[Level.TOWNSHIP] for family in FAMILIES},
         **{f"unit:{family.name}": WARM_MONTHS[Level.UNIT] for family in FAMILIES},

@@ -1,31 +1,34 @@
-"""Per-household income tables computed once per version of what they read: the sums a
-projection starts from (the registers), and the projections themselves (households, registers
-and annual incomes).
+"""Per-household income tables kept current with what they read: the sums a projection starts
+from (the basis: the registers), and the projections themselves (households, registers and
+annual incomes).
 
 Every income figure needs, for each household, the months registered and the net income from
 January to the selected month, and last year's net income for the same months: a pass over two
-years of registers. ``income_basis`` answers from ``income_snapshots`` (rows of the current
-registers version and month), filling it with one INSERT … SELECT the first time a month is
-asked for; the seed and every import warm the current months with ``warm_income``. The
-projection itself stays in SQL over these sums (data_access.income), so the projection
-settings are not part of the key.
+years of registers. ``income_basis`` answers from ``income_snapshots``, counting a month with
+one INSERT … SELECT the first time it is asked for; the seed and every import warm the current
+months with ``warm_income``. The projection itself stays in SQL over these sums
+(data_access.income.projection), so the projection settings are not part of the basis.
 
 Last year's figure of a household without an annual row (income_years) is the sum of its twelve
 registered months: ``registered_year`` reads those households' registers only, inside the
 projection query, so it is stored with the projections rather than in the basis.
 
-``income_projections`` keeps that projection per household (``income_projections``, keyed by the
-income settings too): every income figure counts it, and the household list pages through it with
-an index instead of projecting the whole county for each page.
+``income_projections`` keeps that projection per household (keyed by the income settings too):
+every income figure counts it, and the household list pages through it with an index instead of
+projecting the whole county for each page.
 
-A database cache shared by every app process, like data_access.snapshots: rows of older
-versions are stale by definition and are deleted when new ones are written. A 销号, a draw or a
-visit import leaves both tables as they are.
+The rows carry no version. One stamp per month (``income_stamps``: kind, settings key, month)
+says which version of their sources they are current for (data_access.versions); a reader
+that finds the stamp behind counts the month again, or, after a write of a few households'
+registers, those households only. A write of registers brings the stored basis up to date in
+its own transaction (``refresh_basis``, called by data_access.commands); the projections follow
+on the next read (``_follow_basis``). A database cache shared by every app process; a 销号, a
+draw or a visit import leaves both tables as they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 from sqlalchemy import (
@@ -33,7 +36,6 @@ from sqlalchemy import (
     Engine,
     Select,
     Subquery,
-    and_,
     case,
     delete,
     exists,
@@ -54,6 +56,7 @@ from data_access.models import (
     IncomeProjection,
     IncomeRegister,
     IncomeSnapshot,
+    IncomeStamp,
     IncomeYear,
 )
 from data_access.periods import month_start, same_month_last_year, year_start
@@ -64,9 +67,11 @@ BASIS_SOURCES = frozenset({DataSource.REGISTERS})
 PROJECTION_SOURCES = INCOME_SOURCES
 OTHER_PROJECTION_SOURCES = PROJECTION_SOURCES - BASIS_SOURCES
 
-BASIS_COLUMNS = ("household_id", "months", "ytd_net", "same_months_net")
+# Registered income by source, January to the month (income.structure sums them per village).
+SOURCE_COLUMNS = ("wage", "business", "property", "transfer", "production_cost")
+BASIS_COLUMNS = ("household_id", "months", "ytd_net", "same_months_net", *SOURCE_COLUMNS)
 MONTHS_IN_A_YEAR = 12
-PROJECTION_KEY = ("sources_version", "settings_key", "month")
+PROJECTION_KEY = ("settings_key", "month")
 # Every column of income_projections but the key, in the table's order.
 PROJECTION_COLUMNS = tuple(
     column.name
@@ -114,8 +119,8 @@ def live_basis(month: date, *, households: Iterable[int] | None = None) -> Subqu
     ``households`` only, when given).
 
     Columns: household_id, months (registered January–``month``), ytd_net (NULL when none),
-    same_months_net (January to the same month last year; NULL when none). Households with no
-    register in either period have no row.
+    same_months_net (January to the same month last year; NULL when none), and this year's
+    SOURCE_COLUMNS (NULL when none). Households with no register in either period have no row.
     """
     register = IncomeRegister
     this_start, (last_start, last_end) = year_start(month), _last_year_months(month)
@@ -127,6 +132,10 @@ def live_basis(month: date, *, households: Iterable[int] | None = None) -> Subqu
             func.sum(case((this_year, 1), else_=0)).label("months"),
             func.sum(case((this_year, net))).label("ytd_net"),
             func.sum(case((register.month <= last_end, net))).label("same_months_net"),
+            *(
+                func.sum(case((this_year, getattr(register, name)))).label(name)
+                for name in SOURCE_COLUMNS
+            ),
         )
         .where(
             or_(
@@ -141,11 +150,39 @@ def live_basis(month: date, *, households: Iterable[int] | None = None) -> Subqu
     return query.subquery("basis")
 
 
-def _is_stored(conn: Connection, version: int, month: date) -> bool:
-    stored = exists().where(
-        IncomeSnapshot.sources_version == version, IncomeSnapshot.month == month
+BASIS, PROJECTIONS = "basis", "projections"
+# How often a store lost to a concurrent one is tried again before the month is read live.
+_ATTEMPTS = 3
+
+
+def stored_version(conn: Connection, kind: str, month: date, key: str = "") -> int | None:
+    """The sources version the stored rows of ``kind`` (BASIS, or PROJECTIONS with their
+    settings ``key``) for ``month`` are current for; None when none are stored."""
+    stamp = IncomeStamp
+    return conn.execute(
+        select(stamp.sources_version).where(
+            stamp.kind == kind, stamp.settings_key == key, stamp.month == month
+        )
+    ).scalar_one_or_none()
+
+
+def _claim(writer: Connection, kind: str, month: date, key: str, version: int) -> bool:
+    """Inside a store's transaction, before its rows: stamp the month ``version`` (locking the
+    stamp on PostgreSQL until the store commits). False when rows as new or newer are stored
+    already (by a concurrent reader): then there is nothing to store."""
+    stamp = IncomeStamp
+    mine = [stamp.kind == kind, stamp.settings_key == key, stamp.month == month]
+    raised = writer.execute(
+        update(stamp).where(*mine, stamp.sources_version < version).values(sources_version=version)
     )
-    return bool(conn.execute(select(stored)).scalar())
+    if raised.rowcount:
+        return True
+    if writer.execute(select(exists().where(*mine))).scalar():
+        return False
+    writer.execute(
+        insert(stamp).values(kind=kind, settings_key=key, month=month, sources_version=version)
+    )
+    return True
 
 
 def _has_registers(conn: Connection, month: date) -> bool:
@@ -155,60 +192,62 @@ def _has_registers(conn: Connection, month: date) -> bool:
     return bool(conn.execute(select(found)).scalar())
 
 
-def _insert_basis(version: int, month: date, *, households: Iterable[int] | None = None):
-    """INSERT … SELECT of the live basis of ``month`` (of ``households``) keyed ``version``."""
+def _insert_basis(month: date, *, households: Iterable[int] | None = None):
+    """INSERT … SELECT of the live basis of ``month`` (of ``households``)."""
     basis = live_basis(month, households=households)
-    rows = select(literal(version), literal(month), *(basis.c[name] for name in BASIS_COLUMNS))
-    return insert(IncomeSnapshot).from_select(["sources_version", "month", *BASIS_COLUMNS], rows)
+    rows = select(literal(month), *(basis.c[name] for name in BASIS_COLUMNS))
+    return insert(IncomeSnapshot).from_select(["month", *BASIS_COLUMNS], rows)
 
 
-def _store(engine: Engine, version: int, month: date) -> None:
-    """Fill the snapshot of ``month`` in a transaction of its own, entirely in SQL; a concurrent
-    writer of the same rows wins harmlessly."""
-    try:
-        with engine.begin() as writer:
-            writer.execute(
-                delete(IncomeSnapshot).where(
-                    IncomeSnapshot.month == month, IncomeSnapshot.sources_version < version
-                )
-            )
-            writer.execute(_insert_basis(version, month))
-    except LOST_RACE:
-        return  # another process stored the same snapshot first
-    refresh_statistics(engine, IncomeSnapshot.__tablename__)
+def _store(engine: Engine, version: int, month: date) -> bool:
+    """Count the basis of ``month`` for ``version`` in a transaction of its own, entirely in SQL.
+    True when rows current for ``version`` (or newer) are stored afterwards."""
+    for _ in range(_ATTEMPTS):
+        try:
+            with engine.begin() as writer:
+                if _claim(writer, BASIS, month, "", version):
+                    writer.execute(delete(IncomeSnapshot).where(IncomeSnapshot.month == month))
+                    writer.execute(_insert_basis(month))
+        except LOST_RACE:
+            continue  # a concurrent store: look at the stamp again
+        refresh_statistics(engine, IncomeSnapshot.__tablename__)
+        return True
+    with engine.connect() as conn:
+        return (stored_version(conn, BASIS, month) or -1) >= version
 
 
 def income_basis(conn: Connection, month: date) -> Subquery:
-    """The basis of ``month`` for the current registers version, read from the snapshot (stored
-    first when missing). Same columns as live_basis."""
+    """The basis of ``month`` for the current registers version, read from the stored rows
+    (counted first when they are not current). Same columns as live_basis."""
     version = sources_version(conn, BASIS_SOURCES, income_window(month))
-    if not _is_stored(conn, version, month):
-        if not _has_registers(conn, month):
-            return live_basis(month)
-        _store(conn.engine, version, month)
+    stamp = stored_version(conn, BASIS, month)
+    stored = stamp is not None and stamp >= version
+    if not stored and not (_has_registers(conn, month) and _store(conn.engine, version, month)):
+        return live_basis(month)
     snapshot = IncomeSnapshot
     return (
-        select(snapshot.household_id, snapshot.months, snapshot.ytd_net, snapshot.same_months_net)
-        .where(and_(snapshot.sources_version == version, snapshot.month == month))
+        select(*(getattr(snapshot, name) for name in BASIS_COLUMNS))
+        .where(snapshot.month == month)
         .subquery("basis")
     )
 
 
 def refresh_basis(conn: Connection, *, months: Iterable[date], households: Iterable[int]) -> int:
     """Inside a write of the registers of ``households`` in ``months`` whose versions have just
-    been raised: every stored basis whose window holds one of those months moves to its new
-    version, with the rows of those households counted again from the registers; the other
+    been raised: every stored basis whose window holds one of those months is stamped with its
+    new version, with the rows of those households counted again from the registers; the other
     households' sums cannot have changed. Returns how many months were brought up to date.
 
-    Only a basis stored at the version just before this write is moved (its version is the new
-    one less this write's raises): when another write came in between, or none was stored, the
-    month is counted in full when next read.
+    Only a basis current for the version just before this write is brought up to date (its
+    stamp is the new version less this write's raises): when another write came in between, or
+    none was stored, the month is counted in full when next read.
     """
     touched, chosen = sorted({month_start(month) for month in months}), sorted(set(households))
     if not touched or not chosen:
         return 0
+    stamp = IncomeStamp
     stored = conn.execute(
-        select(IncomeSnapshot.month).where(IncomeSnapshot.month >= touched[0]).distinct()
+        select(stamp.month).where(stamp.kind == BASIS, stamp.month >= touched[0])
     ).scalars()
     moved = 0
     for month in sorted(stored):
@@ -218,8 +257,13 @@ def refresh_basis(conn: Connection, *, months: Iterable[date], households: Itera
             continue
         new = sources_version(conn, BASIS_SOURCES, window)
         updated = conn.execute(
-            update(IncomeSnapshot)
-            .where(IncomeSnapshot.month == month, IncomeSnapshot.sources_version == new - raised)
+            update(stamp)
+            .where(
+                stamp.kind == BASIS,
+                stamp.settings_key == "",
+                stamp.month == month,
+                stamp.sources_version == new - raised,
+            )
             .values(sources_version=new)
         )
         if not updated.rowcount:
@@ -234,16 +278,13 @@ def refresh_basis(conn: Connection, *, months: Iterable[date], households: Itera
                 households=chosen,
             )
         )
-        for start in range(0, len(chosen), _HOUSEHOLD_CHUNK):
-            chunk = chosen[start : start + _HOUSEHOLD_CHUNK]
+        for chunk in _chunks(chosen):
             conn.execute(
                 delete(IncomeSnapshot).where(
-                    IncomeSnapshot.month == month,
-                    IncomeSnapshot.sources_version == new,
-                    IncomeSnapshot.household_id.in_(chunk),
+                    IncomeSnapshot.month == month, IncomeSnapshot.household_id.in_(chunk)
                 )
             )
-            conn.execute(_insert_basis(new, month, households=chunk))
+            conn.execute(_insert_basis(month, households=chunk))
         moved += 1
     return moved
 
@@ -252,29 +293,31 @@ def refresh_basis(conn: Connection, *, months: Iterable[date], households: Itera
 _HOUSEHOLD_CHUNK = 5_000
 
 
+def _chunks(households: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(households), _HOUSEHOLD_CHUNK):
+        yield households[start : start + _HOUSEHOLD_CHUNK]
+
+
 def warm_income(engine: Engine, months: Iterable[date]) -> int:
     """Store the snapshots of ``months`` that are missing; returns how many were computed."""
     computed = 0
     with engine.connect() as conn:
         for month in months:
             version = sources_version(conn, BASIS_SOURCES, income_window(month))
-            if not _is_stored(conn, version, month) and _has_registers(conn, month):
+            stamp = stored_version(conn, BASIS, month)
+            if (stamp is None or stamp < version) and _has_registers(conn, month):
                 _store(engine, version, month)
                 computed += 1
     return computed
 
 
-def _projections_stored(conn: Connection, identity: dict) -> bool:
-    matching = [getattr(IncomeProjection, name) == value for name, value in identity.items()]
-    return bool(conn.execute(select(exists().where(*matching))).scalar())
-
-
-def _follow_basis(conn: Connection, identity: dict, rows: Callable[..., Select]) -> bool:
+def _follow_basis(
+    conn: Connection, month: date, key: str, version: int, rows: Callable[..., Select]
+) -> bool:
     """Bring the month's stored projections up to date the way its basis was, when the basis
-    moved by one write and nothing else the projections read changed since: the rows move to
-    the new version and the written households are projected again. In a transaction of its
+    moved by one write and nothing else the projections read changed since: the written
+    households are projected again and the stamp moves to ``version``. In a transaction of its
     own; False when there is nothing to follow (then the caller projects every household)."""
-    month, new = identity["month"], identity["sources_version"]
     move = conn.execute(
         select(BasisMove.to_version, BasisMove.from_version, BasisMove.households).where(
             BasisMove.month == month,
@@ -284,93 +327,119 @@ def _follow_basis(conn: Connection, identity: dict, rows: Callable[..., Select])
     ).one_or_none()
     if move is None:
         return False
-    old = new - (move.to_version - move.from_version)
-    kept = [
-        IncomeProjection.month == month,
-        IncomeProjection.settings_key == identity["settings_key"],
-    ]
-    chosen = list(move.households)
+    old = version - (move.to_version - move.from_version)
+    stamp = IncomeStamp
     # Built before the writer begins, like the full store's rows (they read the basis).
-    chunks = [
-        (chunk, _keyed(identity, rows(chunk)))
-        for chunk in (
-            chosen[start : start + _HOUSEHOLD_CHUNK]
-            for start in range(0, len(chosen), _HOUSEHOLD_CHUNK)
-        )
-    ]
+    chunks = [(chunk, _keyed(key, month, rows(chunk))) for chunk in _chunks(list(move.households))]
     try:
         with conn.engine.begin() as writer:
-            moved = writer.execute(
-                update(IncomeProjection)
-                .where(*kept, IncomeProjection.sources_version == old)
-                .values(sources_version=new)
+            followed = writer.execute(
+                update(stamp)
+                .where(
+                    stamp.kind == PROJECTIONS,
+                    stamp.settings_key == key,
+                    stamp.month == month,
+                    stamp.sources_version == old,
+                )
+                .values(sources_version=version)
             )
-            if not moved.rowcount:
-                return False
+            if not followed.rowcount:
+                return (stored_version(writer, PROJECTIONS, month, key) or -1) >= version
             for chunk, keyed in chunks:
                 writer.execute(
                     delete(IncomeProjection).where(
-                        *kept,
-                        IncomeProjection.sources_version == new,
+                        IncomeProjection.settings_key == key,
+                        IncomeProjection.month == month,
                         IncomeProjection.household_id.in_(chunk),
                     )
                 )
-                writer.execute(
-                    insert(IncomeProjection).from_select(
-                        [*PROJECTION_KEY, *PROJECTION_COLUMNS], keyed
-                    )
-                )
+                writer.execute(insert(IncomeProjection).from_select(_INSERTED, keyed))
     except LOST_RACE:
-        return _projections_stored(conn, identity)  # another reader followed first
+        return (stored_version(conn, PROJECTIONS, month, key) or -1) >= version
     return True
 
 
-def _keyed(identity: dict, rows: Select) -> Select:
+_INSERTED = ["settings_key", "month", *PROJECTION_COLUMNS]
+
+
+def _keyed(key: str, month: date, rows: Select) -> Select:
     computed = rows.subquery()
     return select(
-        *(literal(value).label(name) for name, value in identity.items()),
+        literal(key).label("settings_key"),
+        literal(month).label("month"),
         *(computed.c[name] for name in PROJECTION_COLUMNS),
     )
+
+
+def _store_projections(
+    conn: Connection, month: date, key: str, version: int, rows: Callable[..., Select]
+) -> bool:
+    """Project every household of ``month`` in a transaction of its own; the projections of
+    other settings older than ``version`` go. True when projections current for ``version`` (or
+    newer) are stored afterwards."""
+    # Built before the writer begins: rows() may store the month's basis first, in a
+    # transaction of its own.
+    keyed = _keyed(key, month, rows())
+    stamp = IncomeStamp
+    for _ in range(_ATTEMPTS):
+        try:
+            with conn.engine.begin() as writer:
+                if not _claim(writer, PROJECTIONS, month, key, version):
+                    return True
+                stale = (
+                    writer.execute(
+                        select(stamp.settings_key).where(
+                            stamp.kind == PROJECTIONS,
+                            stamp.month == month,
+                            stamp.settings_key != key,
+                            stamp.sources_version < version,
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                writer.execute(
+                    delete(IncomeProjection).where(
+                        IncomeProjection.month == month,
+                        IncomeProjection.settings_key.in_([key, *stale]),
+                    )
+                )
+                writer.execute(
+                    delete(stamp).where(
+                        stamp.kind == PROJECTIONS,
+                        stamp.month == month,
+                        stamp.settings_key.in_(stale),
+                    )
+                )
+                writer.execute(insert(IncomeProjection).from_select(_INSERTED, keyed))
+        except LOST_RACE:
+            continue  # a concurrent store: look at the stamp again
+        refresh_statistics(conn.engine, IncomeProjection.__tablename__)
+        return True
+    return (stored_version(conn, PROJECTIONS, month, key) or -1) >= version
 
 
 def income_projections(
     conn: Connection, *, month: date, fingerprint: str, rows: Callable[..., Select]
 ) -> Subquery:
-    """Every household's projection for ``month``, from ``income_projections`` for the current
-    versions of PROJECTION_SOURCES and the settings ``fingerprint``; when missing, brought up to
-    date from the previous version for the households a write changed (``_follow_basis``), or
-    else ``rows()`` (a SELECT of PROJECTION_COLUMNS for the whole county; ``rows(households)``
-    for those only) is stored first, in SQL and in a transaction of its own. Columns:
-    PROJECTION_COLUMNS; the reader filters its scope."""
-    identity = {
-        "sources_version": sources_version(conn, PROJECTION_SOURCES, income_window(month)),
-        "settings_key": fingerprint,
-        "month": month,
-    }
-    if not _projections_stored(conn, identity) and not _follow_basis(conn, identity, rows):
-        # Built before the writer begins: rows() may store the month's basis first, in a
-        # transaction of its own.
-        keyed = _keyed(identity, rows())
-        try:
-            with conn.engine.begin() as writer:
-                writer.execute(
-                    delete(IncomeProjection).where(
-                        IncomeProjection.month == month,
-                        IncomeProjection.sources_version < identity["sources_version"],
-                    )
-                )
-                writer.execute(
-                    insert(IncomeProjection).from_select(
-                        [*PROJECTION_KEY, *PROJECTION_COLUMNS], keyed
-                    )
-                )
-        except LOST_RACE:
-            pass  # another process stored the same projections first
-        else:
-            refresh_statistics(conn.engine, IncomeProjection.__tablename__)
+    """Every household's projection for ``month``, from ``income_projections`` current for the
+    versions of PROJECTION_SOURCES and the settings ``fingerprint``; when not current, brought
+    up to date for the households a write changed (``_follow_basis``), or else ``rows()`` (a
+    SELECT of PROJECTION_COLUMNS for the whole county; ``rows(households)`` for those only) is
+    stored first, in SQL and in a transaction of its own. Read live from ``rows()`` when a store
+    keeps losing to concurrent ones. Columns: PROJECTION_COLUMNS; the reader filters its scope."""
+    version = sources_version(conn, PROJECTION_SOURCES, income_window(month))
+    stamp = stored_version(conn, PROJECTIONS, month, fingerprint)
+    current = stamp is not None and stamp >= version
+    if not (
+        current
+        or _follow_basis(conn, month, fingerprint, version, rows)
+        or _store_projections(conn, month, fingerprint, version, rows)
+    ):
+        return rows().subquery("projections")
     stored = IncomeProjection
     return (
         select(*(getattr(stored, name) for name in PROJECTION_COLUMNS))
-        .where(*(getattr(stored, name) == value for name, value in identity.items()))
+        .where(stored.settings_key == fingerprint, stored.month == month)
         .subquery("projections")
     )

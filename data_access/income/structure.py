@@ -13,11 +13,11 @@ from sqlalchemy import (
 
 from data_access.caching import cached_frame, in_scope, settings_key
 from data_access.income.bands import Grouping
+from data_access.income.store import income_basis
 from data_access.models import (
     Household,
-    IncomeRegister,
 )
-from data_access.periods import month_end, year_start
+from data_access.periods import month_end
 from data_access.scope import Scope, county_scope
 from data_access.versions import INCOME_SOURCES, year_window
 
@@ -29,8 +29,8 @@ def income_structure(
 ) -> pd.DataFrame:
     """Registered income this year to ``month`` by source, summed per group (yuan).
 
-    Summed per village for the whole county once per data version (data_access.caching); the
-    townships of ``scope`` keep theirs.
+    Summed per village for the whole county from the stored basis once per version of the
+    registers and households (data_access.caching); the townships of ``scope`` keep theirs.
 
     Columns: <grouping>_id, wage, business, property, transfer, production_cost.
     """
@@ -50,27 +50,25 @@ def income_structure(
 
 
 def _village_structure(*, conn: Connection, scope: Scope, month: date) -> pd.DataFrame:
-    """Columns: township_id, village_id, wage, business, property, transfer, production_cost."""
+    """Summed from the stored basis (this year's registers by source, per household), over the
+    households on record by the month's end that registered a month this year.
+
+    Columns: township_id, village_id, wage, business, property, transfer, production_cost.
+    """
+    basis = income_basis(conn, month)
     groups = [Household.township_id, Household.village_id]
-    register = IncomeRegister
+    sources = [*STRUCTURE_SOURCES, "production_cost"]
     query = (
-        select(
-            *groups,
-            func.sum(register.wage),
-            func.sum(register.business),
-            func.sum(register.property),
-            func.sum(register.transfer),
-            func.sum(register.production_cost),
-        )
-        .join(Household, Household.id == register.household_id)
+        select(*groups, *(func.sum(basis.c[name]) for name in sources))
+        .join(Household, Household.id == basis.c.household_id)
         .where(
-            register.month.between(year_start(month), month),
+            basis.c.months > 0,
             scope.covers(Household.township_id),
             Household.on_record_by(month_end(month)),
         )
         .group_by(*groups)
     )
-    columns = ["township_id", "village_id", *STRUCTURE_SOURCES, "production_cost"]
+    columns = ["township_id", "village_id", *sources]
     frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
     return frame.astype(
         {"township_id": "int64", "village_id": "int64"} | dict.fromkeys(columns[2:], "float64")
