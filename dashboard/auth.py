@@ -97,6 +97,7 @@ def render_login(*, settings: Settings) -> None:
                 now=write.at,
                 max_failures=settings.auth.max_failed_logins,
                 lockout_minutes=settings.auth.lockout_minutes,
+                refuse_weak=settings.auth.production,
             )
         except LoginRefusedError as error:
             refusal = str(error)

@@ -1,8 +1,11 @@
 """Users, passwords and what a user may see.
 
-Passwords are hashed with scrypt (standard library) and a random salt per password, and compared in
-constant time. ``authenticate`` locks an account after repeated failures. ``Access`` turns a user's
-roles into the pages they may open and the data scope every query receives.
+Passwords are hashed with Argon2id (argon2-cffi, at OWASP's recommended parameters); hashes of
+older schemes (scrypt) still verify and are replaced at the next successful sign-in.
+``authenticate`` counts an attempt in the database before it checks the password, so parallel
+attempts cannot outrun the lockout, and answers a locked account as it answers an unknown one.
+Published demo passwords and a short list of common ones are refused by value. ``Access`` turns
+a user's roles into the pages they may open and the data scope every query receives.
 
 How several roles combine (a user may hold more than one):
 - pages: the union of what each role may open, except that a page marked confidential (暗访选点)
@@ -26,16 +29,16 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import pandas as pd
-from sqlalchemy import Connection, func, insert, select, update
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from data_access.audit import AuditAction, record
 from data_access.models import Township, User
 from data_access.scope import Scope, county_scope
 
-# scrypt cost: 2**14 × 8 × 128 bytes = 16 MiB and about 50 ms per hash.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
-_SALT_BYTES = 16
-_KEY_BYTES = 32
+# Argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 30 ms per hash.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -61,25 +64,35 @@ class LoginRefusedError(Exception):
 # --- passwords -----------------------------------------------------------------------------------
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def hash_password(password: str) -> str:
-    """'scrypt$n$r$p$salt$key' with a fresh random salt."""
-    salt = secrets.token_bytes(_SALT_BYTES)
-    key = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=_KEY_BYTES
-    )
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${_b64(salt)}${_b64(key)}"
+    """An Argon2id hash (PHC string) with a fresh random salt."""
+    return _HASHER.hash(password)
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """Whether ``password`` matches the stored hash (constant-time comparison)."""
+    """Whether ``password`` matches the stored hash: Argon2id, or a legacy scrypt hash
+    ('scrypt$n$r$p$salt$key', compared in constant time)."""
+    if stored.startswith("scrypt$"):
+        return _verify_scrypt(password, stored)
     try:
-        scheme, n, r, p, salt, key = stored.split("$")
-        if scheme != "scrypt":
-            return False
+        return _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a hash that verified should be replaced: an older scheme or weaker parameters."""
+    if stored.startswith("scrypt$"):
+        return True
+    try:
+        return _HASHER.check_needs_rehash(stored)
+    except InvalidHashError:
+        return True
+
+
+def _verify_scrypt(password: str, stored: str) -> bool:
+    try:
+        _, n, r, p, salt, key = stored.split("$")
         expected = base64.b64decode(key)
         actual = hashlib.scrypt(
             password.encode("utf-8"),
@@ -88,10 +101,51 @@ def verify_password(password: str, stored: str) -> bool:
             r=int(r),
             p=int(p),
             dklen=len(expected),
+            maxmem=2**26,
         )
     except ValueError:
         return False
     return hmac.compare_digest(actual, expected)
+
+
+def is_refused_password(password: str) -> bool:
+    """A published demo password or a common one: never accepted for a real account."""
+    return password.strip().casefold() in _REFUSED_PASSWORDS
+
+
+# The demo accounts' passwords (published in the README) and passwords that lists of leaked
+# passwords put first, as people type them here.
+_COMMON_PASSWORDS = (
+    "12345678",
+    "123456789",
+    "1234567890",
+    "11111111",
+    "00000000",
+    "88888888",
+    "66666666",
+    "87654321",
+    "password",
+    "password1",
+    "password123",
+    "passw0rd",
+    "admin123",
+    "admin1234",
+    "admin@123",
+    "administrator",
+    "qwerty123",
+    "qwertyui",
+    "1qaz2wsx",
+    "abc12345",
+    "abcd1234",
+    "a1234567",
+    "a123456789",
+    "aa123456",
+    "woaini1314",
+    "iloveyou",
+    "12345qwert",
+    "qwe12345",
+    "zxcvbnm1",
+)
 
 
 # --- access --------------------------------------------------------------------------------------
@@ -161,15 +215,18 @@ def authenticate(
     now: datetime,
     max_failures: int,
     lockout_minutes: int,
+    refuse_weak: bool = False,
 ) -> Access:
     """The user's access when the password is right; raises LoginRefusedError otherwise.
 
     Every outcome is audited. After ``max_failures`` wrong passwords in a row the account is locked
     for ``lockout_minutes``; while locked even the right password is refused. A refusal writes
     the failure count and audit entry into ``conn``'s transaction: the caller must commit it even
-    when this raises (catch the error inside the ``begin()`` block).
+    when this raises (catch the error inside the ``begin()`` block). With ``refuse_weak``
+    (production) the right password is refused too when it is a demo or common one.
     """
     username = username.strip()
+    refused = f"用户名或密码错误（连续输错 {max_failures} 次，账号将锁定 {lockout_minutes} 分钟）"
     row = conn.execute(select(User).where(User.username == username)).first()
     if row is None or not row.active:
         verify_password(password, _DUMMY_HASH)  # same work as a real check: no user enumeration
@@ -180,8 +237,18 @@ def authenticate(
             at=now,
             detail={"reason": "unknown_or_disabled"},
         )
-        raise LoginRefusedError("用户名或密码错误")
-    if row.locked_until is not None and row.locked_until > now:
+        raise LoginRefusedError(refused)
+    # Counted before the password is checked, in one statement that locks the row until this
+    # transaction ends: parallel attempts queue here and each sees the others' count and lock.
+    counted = conn.execute(
+        update(User)
+        .where(User.id == row.id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=User.failed_logins + 1)
+    )
+    attempts = conn.execute(select(User.failed_logins).where(User.id == row.id)).scalar_one()
+    # Beyond the limit (attempts racing the one that locks): refused unchecked.
+    if not counted.rowcount or attempts > max_failures:
+        verify_password(password, _DUMMY_HASH)  # a locked account answers as an unknown one
         record(
             conn=conn,
             username=username,
@@ -189,31 +256,42 @@ def authenticate(
             at=now,
             detail={"reason": "locked"},
         )
-        minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginRefusedError(f"连续输错密码次数过多，账号已锁定，请 {minutes} 分钟后再试")
+        raise LoginRefusedError(refused)
     if not verify_password(password, row.password_hash):
-        failures = row.failed_logins + 1
-        locked_until = None
-        if failures >= max_failures:
-            locked_until, failures = now + timedelta(minutes=lockout_minutes), 0
+        lock = attempts >= max_failures
         conn.execute(
             update(User)
             .where(User.id == row.id)
-            .values(failed_logins=failures, locked_until=locked_until)
+            .values(
+                failed_logins=0 if lock else attempts,
+                locked_until=now + timedelta(minutes=lockout_minutes) if lock else None,
+            )
         )
         record(
             conn=conn,
             username=username,
             action=AuditAction.LOGIN_FAILED,
             at=now,
-            detail={"reason": "locked_now" if locked_until else "wrong_password"},
+            detail={"reason": "locked_now" if lock else "wrong_password"},
         )
-        if locked_until is not None:
-            raise LoginRefusedError(
-                f"连续输错密码 {max_failures} 次，账号已锁定 {lockout_minutes} 分钟"
-            )
-        raise LoginRefusedError("用户名或密码错误")
-    conn.execute(update(User).where(User.id == row.id).values(failed_logins=0, locked_until=None))
+        raise LoginRefusedError(refused)
+    if refuse_weak and is_refused_password(password):
+        conn.execute(update(User).where(User.id == row.id).values(failed_logins=0))
+        record(
+            conn=conn,
+            username=username,
+            action=AuditAction.LOGIN_FAILED,
+            at=now,
+            detail={"reason": "weak_password"},
+        )
+        raise LoginRefusedError(
+            "该账号的密码是公开的演示密码或常见弱密码，生产环境不能用它登录："
+            "请管理员用 `python -m data_access users reset-password` 重设"
+        )
+    signed_in = {"failed_logins": 0, "locked_until": None}
+    if needs_rehash(row.password_hash):
+        signed_in["password_hash"] = hash_password(password)
+    conn.execute(update(User).where(User.id == row.id).values(**signed_in))
     record(conn=conn, username=username, action=AuditAction.LOGIN, at=now)
     return _access_of(row)
 
@@ -224,9 +302,11 @@ _DUMMY_HASH = hash_password(secrets.token_hex(8))
 # --- user management -----------------------------------------------------------------------------
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, *, demo: bool = False) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AuthError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    if not demo and is_refused_password(password):
+        raise AuthError("不能使用演示密码或常见弱密码，请换一个")
 
 
 def _check_roles(roles: Iterable[str], township_id: int | None, conn: Connection) -> str:
@@ -259,7 +339,7 @@ def add_user(
     username, display_name = username.strip(), display_name.strip() or username.strip()
     if not username or len(username) > 40:
         raise AuthError("用户名不能为空，且不超过 40 个字符")
-    _check_password(password)
+    _check_password(password, demo=demo_password)
     role_text = _check_roles(roles, township_id, conn)
     if conn.execute(select(User.id).where(User.username == username)).first() is not None:
         raise AuthError(f"用户名已存在：{username}")
@@ -389,6 +469,12 @@ DEMO_ACCOUNTS = (
     DemoAccount("inspector", "演示督查组", Role.SUPERVISOR, "demo-inspector-2026"),
     DemoAccount("township", "演示乡镇用户", Role.TOWNSHIP, "demo-township-2026"),
     DemoAccount("display", "会议室大屏", Role.DISPLAY, "demo-display-2026"),
+)
+
+
+_REFUSED_PASSWORDS = frozenset(
+    password.casefold()
+    for password in (*(account.password for account in DEMO_ACCOUNTS), *_COMMON_PASSWORDS)
 )
 
 

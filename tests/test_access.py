@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.navigation import PAGES, PROJECT_ROOT, PageSpec
 from data_access.auth import Access, Role
 from data_access.db import make_engine
-from data_access.models import Household
+from data_access.models import Household, User
 from data_access.scope import Scope, county_scope
 from tests.clock import WALL_CLOCK, as_production
 from tests.login import logged_in
@@ -288,8 +288,16 @@ def test_repeated_wrong_passwords_in_the_form_lock_the_account(
     for _ in range(5):
         logged_in(app, "leader", "not-the-password")
     logged_in(app, "leader")
-    assert "已锁定" in shown_errors(app)
+    # Locked, the right password is refused as a wrong one (nothing tells which accounts exist).
+    assert "用户名或密码错误" in shown_errors(app)
     assert not app.metric
+    engine = make_engine(f"sqlite:///{copy}")
+    with engine.connect() as conn:
+        locked = conn.execute(
+            select(User.locked_until).where(User.username == "leader")
+        ).scalar_one()
+    engine.dispose()
+    assert locked is not None
 
 
 def test_logging_out_returns_to_the_login_form(demo_app_env):

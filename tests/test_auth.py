@@ -3,7 +3,9 @@ and the ``users`` command line."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 from datetime import datetime, timedelta
 
 import pytest
@@ -26,6 +28,7 @@ from data_access.auth import (
     reset_password,
     verify_password,
 )
+from data_access.db import init_db, make_engine
 from data_access.models import User
 from tests.builders import add_township
 
@@ -43,9 +46,8 @@ def sign_in(conn, username: str, password: str, *, now: datetime = NOW) -> Acces
     )
 
 
-@pytest.fixture
-def engine_with_admin(fresh_engine):
-    with fresh_engine.begin() as conn:
+def _add_wang(engine) -> None:
+    with engine.begin() as conn:
         add_user(
             conn=conn,
             username="wang",
@@ -55,13 +57,30 @@ def engine_with_admin(fresh_engine):
             by="test",
             now=NOW,
         )
+
+
+@pytest.fixture
+def engine_with_admin(fresh_engine):
+    _add_wang(fresh_engine)
     return fresh_engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def file_engine_with_admin(request, tmp_path):
+    """The admin in a database several connections share: a SQLite file, or PostgreSQL."""
+    if request.param == "postgresql":
+        engine = request.getfixturevalue("fresh_postgres")
+    else:
+        engine = make_engine(f"sqlite:///{tmp_path / 'auth.db'}")
+        init_db(engine)
+    _add_wang(engine)
+    return engine
 
 
 def test_the_same_password_hashes_differently_with_each_salt():
     first, second = hash_password("correct-horse"), hash_password("correct-horse")
     assert first != second
-    assert first.startswith("scrypt$")
+    assert first.startswith("$argon2id$")
     assert "correct-horse" not in first
 
 
@@ -72,7 +91,9 @@ def test_a_hash_verifies_its_password_and_nothing_else():
     assert not verify_password("", stored)
 
 
-@pytest.mark.parametrize("stored", ["", "plain", "bcrypt$x$y$z$a$b", "scrypt$1$2$3$!!$!!"])
+@pytest.mark.parametrize(
+    "stored", ["", "plain", "bcrypt$x$y$z$a$b", "scrypt$1$2$3$!!$!!", "$argon2id$v=19$garbage"]
+)
 def test_a_malformed_stored_hash_never_verifies(stored):
     assert not verify_password("anything", stored)
 
@@ -95,18 +116,108 @@ def test_a_wrong_name_or_password_gets_the_same_refusal(engine_with_admin, usern
         sign_in(conn, username, password)
 
 
+def _refusal(engine, username: str, password: str, *, now: datetime = NOW) -> str:
+    with engine.begin() as conn, pytest.raises(LoginRefusedError) as refused:
+        sign_in(conn, username, password, now=now)
+    return str(refused.value)
+
+
+def _locked_until(engine, username: str) -> datetime | None:
+    with engine.connect() as conn:
+        return conn.execute(select(User.locked_until).where(User.username == username)).scalar_one()
+
+
 def test_repeated_failures_lock_the_account_even_against_the_right_password(engine_with_admin):
-    for _ in range(2):
-        with engine_with_admin.begin() as conn, pytest.raises(LoginRefusedError, match="错误"):
-            sign_in(conn, "wang", "wrong-password")
-    with engine_with_admin.begin() as conn, pytest.raises(LoginRefusedError, match="锁定 15 分钟"):
-        sign_in(conn, "wang", "wrong-password")
+    unknown = _refusal(engine_with_admin, "nobody", "wrong-password")
+    for _ in range(3):
+        assert _refusal(engine_with_admin, "wang", "wrong-password") == unknown
+    assert _locked_until(engine_with_admin, "wang") == NOW + timedelta(minutes=15)
     later = NOW + timedelta(minutes=10)
-    with engine_with_admin.begin() as conn, pytest.raises(LoginRefusedError, match="已锁定"):
-        sign_in(conn, "wang", "correct-horse", now=later)
+    # Locked, the right password gets the answer an unknown name gets: nothing tells which
+    # accounts exist.
+    assert _refusal(engine_with_admin, "wang", "correct-horse", now=later) == unknown
+    assert "锁定 15 分钟" in unknown
     after_lockout = NOW + timedelta(minutes=16)
     with engine_with_admin.begin() as conn:
         assert sign_in(conn, "wang", "correct-horse", now=after_lockout).username == "wang"
+
+
+def test_parallel_wrong_passwords_never_check_more_than_the_limit(
+    file_engine_with_admin, monkeypatch
+):
+    """24 sign-ins at once with wrong passwords: each is counted before its password is checked,
+    so no more than the limit (3) are checked at all."""
+    import threading
+
+    import data_access.auth as auth
+
+    checked, real = [], auth.verify_password
+    lock = threading.Lock()
+
+    def counting(password: str, stored: str) -> bool:
+        if stored != auth._DUMMY_HASH:
+            with lock:
+                checked.append(password)
+        return real(password, stored)
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    start = threading.Barrier(24)
+
+    def attempt(number: int) -> None:
+        start.wait()
+        # As the sign-in form does: the refusal is caught inside the transaction, which commits.
+        with file_engine_with_admin.begin() as conn, contextlib.suppress(LoginRefusedError):
+            sign_in(conn, "wang", f"wrong-{number}")
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checked) == 3
+    assert _locked_until(file_engine_with_admin, "wang") is not None
+
+
+def test_a_legacy_scrypt_hash_signs_in_and_is_replaced_by_argon2(engine_with_admin):
+    legacy = (
+        "scrypt$16384$8$1$"
+        + base64.b64encode(b"0123456789abcdef").decode()
+        + "$"
+        + base64.b64encode(
+            hashlib.scrypt(b"correct-horse", salt=b"0123456789abcdef", n=2**14, r=8, p=1, dklen=32)
+        ).decode()
+    )
+    with engine_with_admin.begin() as conn:
+        conn.execute(User.__table__.update().values(password_hash=legacy))
+        assert sign_in(conn, "wang", "correct-horse").username == "wang"
+        stored = conn.execute(select(User.password_hash)).scalar_one()
+    assert stored.startswith("$argon2id$")
+    assert verify_password("correct-horse", stored)
+
+
+@pytest.mark.parametrize(
+    "password", ["demo-admin-2026", "DEMO-LEADER-2026", "12345678", "password"]
+)
+def test_published_demo_and_common_passwords_are_refused_by_value(engine_with_admin, password):
+    with engine_with_admin.begin() as conn, pytest.raises(AuthError, match="弱密码"):
+        reset_password(conn=conn, username="wang", password=password, by="test", now=NOW)
+
+
+def test_production_refuses_a_sign_in_with_a_demo_password_set_before_the_check(engine_with_admin):
+    with engine_with_admin.begin() as conn:
+        conn.execute(User.__table__.update().values(password_hash=hash_password("demo-admin-2026")))
+    with engine_with_admin.begin() as conn:
+        assert sign_in(conn, "wang", "demo-admin-2026").username == "wang"  # the demo allows it
+        with pytest.raises(LoginRefusedError, match="演示密码"):
+            authenticate(
+                conn=conn,
+                username="wang",
+                password="demo-admin-2026",
+                now=NOW,
+                max_failures=3,
+                lockout_minutes=15,
+                refuse_weak=True,
+            )
 
 
 def test_a_successful_sign_in_resets_the_failure_count(engine_with_admin):
