@@ -26,6 +26,7 @@ from dashboard.components.layout import apply_base_style, render_error_page
 from dashboard.context import ViewContext, set_current_view
 from dashboard.data import engine_for
 from dashboard.navigation import PAGES, PageSpec
+from dashboard.production import secret_problems
 from data_access.auth import Access, demo_passwords_in_use, user_count
 from data_access.overview import townships_in_scope
 from data_access.periods import default_period, month_label
@@ -111,6 +112,15 @@ def sign_in() -> tuple[Access, dict[str, list[st.Page]], st.Page] | None:
         )
         return None
     navigation, menu = build_navigation(access)
+    weak_secrets = settings.auth.production and secret_problems(
+        cookie_secret=st.get_option("server.cookieSecret"), database_url=settings.database_url
+    )
+    if weak_secrets:
+        render_error_page(
+            "部署密钥不安全，看板拒绝在生产模式下启动",
+            "；".join(weak_secrets) + "。改好 /etc/dashboard/dashboard.env 后重启服务。",
+        )
+        return None
     if settings.auth.production and demo_left:
         render_error_page(
             "仍有账号使用演示密码，看板拒绝在生产模式下启动",

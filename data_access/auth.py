@@ -23,6 +23,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -339,6 +340,8 @@ def add_user(
     username, display_name = username.strip(), display_name.strip() or username.strip()
     if not username or len(username) > 40:
         raise AuthError("用户名不能为空，且不超过 40 个字符")
+    if any(ch in "<>" or unicodedata.category(ch) == "Cc" for ch in username + display_name):
+        raise AuthError("用户名和姓名中不能有尖括号（< >）或控制字符")
     _check_password(password, demo=demo_password)
     role_text = _check_roles(roles, township_id, conn)
     if conn.execute(select(User.id).where(User.username == username)).first() is not None:

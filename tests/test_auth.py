@@ -360,3 +360,17 @@ def test_the_demo_users_step_prints_each_demo_password_once(monkeypatch, fresh_e
         township = access_for(conn=conn, username="township")
     assert township is not None
     assert township.township_id == 1
+
+
+@pytest.mark.parametrize(("username", "display_name"), [("<b>x</b>", "王"), ("li", "<img src=x>")])
+def test_a_user_name_with_markup_characters_is_refused(fresh_engine, username, display_name):
+    with fresh_engine.begin() as conn, pytest.raises(AuthError, match="尖括号"):
+        add_user(
+            conn=conn,
+            username=username,
+            display_name=display_name,
+            password="correct-horse",
+            roles=[Role.LEADER],
+            by="test",
+            now=NOW,
+        )

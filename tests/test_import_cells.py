@@ -136,3 +136,23 @@ def test_a_dash_alone_counts_as_a_blank_cell():
 
 def test_several_codes_in_one_cell_are_split_on_the_usual_separators():
     assert cells.code_list("001、002，003 004;002", max_length=5) == ("001", "002", "003", "004")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("<img src=http://198.51.100.7/x.png>", "<、>"),
+        ("<style>h1{display:none}</style>", "<、>"),
+        ("六合村<a href=x>", "<、>"),
+        ("六合\x07村", "'\\x07'"),
+    ],
+)
+def test_a_name_with_angle_brackets_or_control_characters_is_refused(value, shown):
+    with pytest.raises(CellError, match="尖括号或控制字符") as refused:
+        cells.name(value, max_length=80)
+    assert shown in str(refused.value)
+
+
+@pytest.mark.parametrize("value", ["六合村", "第一(二)组", "A-3 组", "张三·李四", "**粗体**"])
+def test_names_without_markup_characters_are_kept(value):
+    assert cells.name(value, max_length=80) == value.replace(" ", "")

@@ -125,10 +125,15 @@ def text(value: Any, *, max_length: int) -> str:
 
 def name(value: Any, *, max_length: int) -> str:
     """A person's, unit's or place's name, folded as a key (spaces used to align names in a
-    column, full-width letters and digits, invisible characters)."""
+    column, full-width letters and digits, invisible characters). A name with ``<`` or ``>``
+    or a control character is refused: no real name has one, and in a page it would be markup."""
     result = key_text(value)
     if len(result) > max_length:
         raise CellError(f"超过 {max_length} 个字（共 {len(result)} 个字）")
+    refused = sorted({ch for ch in result if ch in "<>" or unicodedata.category(ch) == "Cc"})
+    if refused:
+        shown = "、".join(repr(ch) if unicodedata.category(ch) == "Cc" else ch for ch in refused)
+        raise CellError(f"名称中不能有 {shown}（尖括号或控制字符）")
     return result
 
 
