@@ -44,7 +44,8 @@ def test_a_missing_or_short_cookie_secret_is_refused(secret, words):
 def test_the_example_values_of_the_deployment_file_are_refused():
     problems = secret_problems(cookie_secret=_example_secret(), database_url=_example_url())
     assert len(problems) == 2
-    assert "示例值" in problems[0] and "数据库密码" in problems[1]
+    assert "示例值" in problems[0]
+    assert "数据库密码" in problems[1]
 
 
 def test_production_refuses_to_start_with_the_example_cookie_secret(
