@@ -73,3 +73,11 @@ def test_production_refuses_to_start_with_the_example_cookie_secret(
     titles = "\n".join(str(element.value) for element in app.markdown)
     assert "部署密钥不安全" in errors + titles
     assert not app.text_input
+
+
+def test_the_data_grids_own_export_is_off():
+    """The grid's "Download as CSV" and copy would export personal data unaudited."""
+    import tomllib
+
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["disableDataExport"] is True
