@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Connection
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from config import Clock, Settings
-from dashboard.context import current_view, writing
+from dashboard.context import ViewContext, current_view, writing
 from dashboard.data import engine_for
 from data_access.audit import AuditAction
 from data_access.auth import Access, AuthError, LoginRefusedError, access_for, authenticate
@@ -151,6 +152,60 @@ def audit_view(target: str, *, rows: int | None = None, detail: dict | None = No
 def audit_export(what: str, rows: int | None = None) -> None:
     """A download button's on_click: record what was exported and how many rows."""
     _write_audit(action=AuditAction.EXPORT, target=what, rows=rows)
+
+
+class ExportRefusedError(RuntimeError):
+    """A deferred export asked for after its session ended or its user changed."""
+
+
+def audited_export(what: str, build: Callable[[], bytes], *, rows: int | None = None):
+    """A download button's ``data=`` callable that makes the file when the user asks for it, as
+    the signed-in user of this run, only while that still holds.
+
+    Streamlit runs it outside the page's script (no rerun, no session state of its own), so the
+    session and the user are captured now and checked again then: still signed in on this
+    session, not idle beyond the limit, the account active with the same roles and township.
+    The export is audited when its bytes are made, or refused and audited as refused (the
+    download then fails, with nothing in it).
+    """
+    view = current_view()
+    context = get_script_run_ctx()
+    session = context.session_state if context is not None else None
+
+    def produce() -> bytes:
+        engine, clock = engine_for(view.database_url), view.clock
+        username = view.access.username
+        reason = _export_refusal(session, view)
+        if reason is None:
+            with engine.connect() as conn:
+                if access_for(conn=conn, username=username) != view.access:
+                    reason = "account_changed"
+        if reason is not None:
+            with change(engine, by=username, at=clock.now()) as write:
+                write.audit(AuditAction.REFUSED, target=what, detail={"export": reason})
+            raise ExportRefusedError(reason)
+        content = build()
+        with change(engine, by=username, at=clock.now()) as write:
+            write.audit(AuditAction.EXPORT, target=what, rows=rows)
+        return content
+
+    return produce
+
+
+def _export_refusal(session: Any, view: ViewContext) -> str | None:
+    """Why this session may no longer export (None: it may)."""
+    if session is None:
+        return "no_session"
+    try:
+        username, last_active = session[_USER_KEY], session[_ACTIVE_KEY]
+    except KeyError:
+        return "signed_out"
+    if username != view.access.username:
+        return "signed_out"
+    idle_limit = timedelta(minutes=view.settings.auth.idle_timeout_minutes)
+    if not isinstance(last_active, datetime) or view.clock.now() - last_active > idle_limit:
+        return "idle"
+    return None
 
 
 def audit_refusal(target: str) -> None:

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from dashboard.auth import audit_export, read_now, run_change
+from dashboard.auth import audited_export, read_now, run_change
 from dashboard.components.layout import page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.audit import audit_workbook, detail_text
@@ -141,13 +141,16 @@ with audit_tab:
     )
     st.download_button(
         "导出审计日志（Excel）",
-        data=lambda: audit_workbook(
-            entries, county=view.settings.county.name, filters_text=filters_text
+        data=audited_export(
+            "审计日志",
+            lambda: audit_workbook(
+                entries, county=view.settings.county.name, filters_text=filters_text
+            ),
+            rows=len(entries),
         ),
         file_name=f"审计日志_{today:%Y%m%d}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
-        on_click=audit_export,
-        args=("审计日志", len(entries)),
+        on_click="ignore",
         key="audit-export",
     )

@@ -5,7 +5,7 @@ from functools import partial
 import streamlit as st
 
 from dashboard import formatting
-from dashboard.auth import audit_export, audit_view
+from dashboard.auth import audit_view, audited_export
 from dashboard.charts.income import income_histogram_figure, income_structure_figure
 from dashboard.components.income import (
     ALL,
@@ -249,9 +249,8 @@ def export_workbook() -> bytes:
 
 export_column.download_button(
     "导出 Excel",
-    export_workbook,
-    on_click=audit_export,
-    args=("收入监测户名单", size),
+    audited_export("收入监测户名单", export_workbook, rows=size),
+    on_click="ignore",
     file_name=f"收入监测名单_{view.month:%Y%m}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",

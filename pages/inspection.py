@@ -3,7 +3,7 @@ the sealed plan for the team, and the findings they bring back."""
 
 import streamlit as st
 
-from dashboard.auth import audit_export
+from dashboard.auth import audited_export
 from dashboard.components.inspection import (
     DRAW_TAB,
     FINDINGS_DRAW_KEY,
@@ -167,13 +167,16 @@ with tab_draw:
         )
         st.download_button(
             "导出密封名单（Excel）",
-            data=plan_workbook(plan, county=settings.county.name),
+            data=audited_export(
+                f"暗访密封名单 #{plan.draw_id}",
+                lambda: plan_workbook(plan, county=settings.county.name),
+                rows=len(plan.households),
+            ),
             file_name=f"暗访名单_{plan.draw_id}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/download:",
             key="insp-export",
-            on_click=audit_export,
-            args=(f"暗访密封名单 #{plan.draw_id}", len(plan.households)),
+            on_click="ignore",
         )
     st.caption(
         "农户抽取顺序："

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import formatting
-from dashboard.auth import audit_export
+from dashboard.auth import audited_export
 from dashboard.charts.overview import township_rates_figure
 from dashboard.components.countdown import render_countdown
 from dashboard.components.honour_roll import render_placements
@@ -150,9 +150,8 @@ with st.expander("汇报材料：文字摘要与 Excel 简报", icon=":material/
     st.code(summary_paragraph(pack, settings), language=None, wrap_lines=True)
     st.download_button(
         "下载简报（Excel，A4 横向）",
-        on_click=audit_export,
-        args=("简报",),
-        data=lambda: briefing_workbook(pack, settings),
+        data=audited_export("简报", lambda: briefing_workbook(pack, settings)),
+        on_click="ignore",
         file_name=f"简报_{view.month:%Y%m}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",

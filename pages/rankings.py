@@ -5,7 +5,7 @@ from functools import partial
 import streamlit as st
 
 from dashboard import formatting
-from dashboard.auth import audit_export
+from dashboard.auth import audited_export
 from dashboard.charts.rankings import contributions_figure, rank_trend_figure
 from dashboard.components.honour_roll import render_rolls
 from dashboard.components.layout import page_header, row_height
@@ -215,19 +215,22 @@ with tab_method:
 
 st.download_button(
     "导出本月排名（Excel）",
-    on_click=audit_export,
-    args=("红黑榜", len(townships) + len(units)),
-    # Built only when clicked: openpyxl work has no place in every rerun of the page.
-    data=partial(
-        ranking_workbook,
-        townships=townships,
-        township_changes=[formatting.rank_change(c) for c in townships["rank_change"]],
-        units=units,
-        unit_changes=[formatting.rank_change(c) for c in units["rank_change"]],
-        settings=settings,
-        month=view.month,
-        as_of=view.data_as_of or "",
+    # Built only when clicked (openpyxl work has no place in every rerun of the page), audited.
+    data=audited_export(
+        "红黑榜",
+        partial(
+            ranking_workbook,
+            townships=townships,
+            township_changes=[formatting.rank_change(c) for c in townships["rank_change"]],
+            units=units,
+            unit_changes=[formatting.rank_change(c) for c in units["rank_change"]],
+            settings=settings,
+            month=view.month,
+            as_of=view.data_as_of or "",
+        ),
+        rows=len(townships) + len(units),
     ),
+    on_click="ignore",
     file_name=f"红黑榜_{view.month:%Y%m}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",

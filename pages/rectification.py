@@ -5,7 +5,7 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboard import formatting
-from dashboard.auth import audit_export
+from dashboard.auth import audited_export
 from dashboard.charts.rectification import burndown_figure, progress_figure
 from dashboard.components.countdown import render_countdown
 from dashboard.components.kpi import Kpi, render_kpis
@@ -244,19 +244,22 @@ with ledger_tab:
     count_column.markdown(f"**共 {total:,} 项**（{filters_text(filters, options)}{shown}）")
     export_column.download_button(
         "导出 Excel 台账",
-        # Built only when clicked: every item the filters keep, not only the rows shown.
-        data=lambda: ledger_workbook(
-            view.fetch(ledger_items, scope=view.scope, today=today, filters=filters),
-            county=settings.county.name,
-            as_of=today,
-            filters_text=filters_text(filters, options),
+        # Built only when clicked (every item the filters keep, not only the rows shown), as
+        # the signed-in user, audited then.
+        data=audited_export(
+            "整改台账",
+            lambda: ledger_workbook(
+                view.fetch(ledger_items, scope=view.scope, today=today, filters=filters),
+                county=settings.county.name,
+                as_of=today,
+                filters_text=filters_text(filters, options),
+            ),
+            rows=total,
         ),
         file_name=f"{settings.county.name}整改台账_{today:%Y%m%d}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
-        # Recorded in the audit log (a rerun follows the click).
-        on_click=audit_export,
-        args=("整改台账", total),
+        on_click="ignore",
         key="rect-export",
     )
     render_ledger_table(ledger)

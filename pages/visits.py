@@ -6,7 +6,7 @@ from functools import partial
 import streamlit as st
 
 from dashboard import formatting
-from dashboard.auth import audit_export, audit_view
+from dashboard.auth import audit_view, audited_export
 from dashboard.charts.visits_map import VILLAGE_LAYER, coverage_deck, legend_entries
 from dashboard.components.kpi import Kpi, render_kpis
 from dashboard.components.layout import page_header, row_height
@@ -273,10 +273,14 @@ def show_list(frame, spec: ListSpec, *, rows: int | None = None, title: str) -> 
         )
     st.download_button(
         f"导出{spec.sheet}（Excel）",
-        on_click=audit_export,
-        args=(spec.sheet, len(frame)),
-        # Built only when clicked: five workbooks on every rerun would slow each click.
-        data=partial(list_workbook, frame, spec, title=title, subtitle=subtitle),
+        # Built only when clicked (five workbooks on every rerun would slow each click), as the
+        # signed-in user, audited then.
+        data=audited_export(
+            spec.sheet,
+            partial(list_workbook, frame, spec, title=title, subtitle=subtitle),
+            rows=len(frame),
+        ),
+        on_click="ignore",
         file_name=f"{spec.sheet}_{view.month:%Y%m}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",

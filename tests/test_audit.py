@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import inspect
+import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 import data_access.audit as audit
 from config.settings import read_settings
+from dashboard.auth import ExportRefusedError
 from dashboard.exports.audit import audit_workbook
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.audit import AuditAction, audit_entries, record
@@ -118,35 +121,94 @@ def test_a_refused_page_is_recorded(private_demo):
     assert ("拒绝访问", "inspection", None) in actions(private_demo, "township")
 
 
-def _export_script(database_url: str) -> None:
+def _deferred_export_script(database_url: str) -> None:
     from types import SimpleNamespace
 
     import streamlit as st
 
-    from dashboard.auth import audit_export
+    from dashboard.auth import audited_export
     from dashboard.context import set_current_view
-    from data_access.auth import Access
+    from data_access.auth import Access, Role
     from tests.clock import frozen_settings
 
-    access = Access("leader", "演示县领导", frozenset(), None)
-    clock = frozen_settings().clock
-    set_current_view(SimpleNamespace(database_url=database_url, access=access, clock=clock))
-    st.button("导出", key="export", on_click=audit_export, args=("整改台账", 42))
+    settings = frozen_settings()
+    access = Access("leader", "演示县领导", frozenset({Role.LEADER}), None)
+    st.session_state.setdefault("_auth_username", "leader")
+    st.session_state.setdefault("_auth_last_active", settings.clock.now())
+    view = SimpleNamespace(
+        database_url=database_url, access=access, clock=settings.clock, settings=settings
+    )
+    set_current_view(view)
+    # Kept for the test, to run as Streamlit would: later, on another thread, outside any run.
+    st.session_state["produce"] = audited_export("整改台账", lambda: b"workbook", rows=42)
 
 
-def test_an_export_callback_records_what_and_how_many_rows(private_demo):
-    app = AppTest.from_function(_export_script, args=(str(private_demo.url),)).run()
-    app.button(key="export").click().run()
-    assert actions(private_demo, "leader")[0] == ("导出", "整改台账", 42)
+def _deferred_export(database_url: str) -> tuple[AppTest, Callable[[], bytes]]:
+    app = AppTest.from_function(_deferred_export_script, args=(database_url,)).run()
+    assert not app.exception
+    return app, app.session_state["produce"]
 
 
-def test_every_download_button_of_my_pages_records_the_export():
-    # pages/inspection.py records its own draws and exports (its engineer wires them).
-    for spec in PAGES:
-        if spec.url_path == "inspection":
-            continue
-        source = spec.path.read_text(encoding="utf-8")
-        assert source.count("download_button(") == source.count("on_click=audit_export"), spec
+def _run_elsewhere(produce: Callable[[], bytes]) -> bytes | Exception:
+    """Run ``produce`` on a thread of its own, as Streamlit runs a deferred download."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(produce())
+        except Exception as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return outcome[0]
+
+
+def test_a_deferred_export_is_audited_when_its_bytes_are_made(private_demo):
+    _, produce = _deferred_export(str(private_demo.url))
+    assert actions(private_demo, "leader") == [], "nothing is exported before it is asked for"
+    assert _run_elsewhere(produce) == b"workbook"
+    assert actions(private_demo, "leader") == [("导出", "整改台账", 42)]
+
+
+def test_a_deferred_export_after_the_account_is_disabled_is_refused_and_audited(private_demo):
+    _, produce = _deferred_export(str(private_demo.url))
+    with private_demo.begin() as conn:
+        conn.execute(text("UPDATE users SET active = false WHERE username = 'leader'"))
+    outcome = _run_elsewhere(produce)
+    assert isinstance(outcome, ExportRefusedError)
+    [(action, target, _)] = actions(private_demo, "leader")
+    assert (action, target) == ("拒绝访问", "整改台账")
+
+
+@pytest.mark.parametrize(
+    ("ending", "reason"),
+    [("sign_out", "signed_out"), ("idle", "idle"), ("roles", "account_changed")],
+)
+def test_a_deferred_export_after_its_session_ended_is_refused(private_demo, ending, reason):
+    app, produce = _deferred_export(str(private_demo.url))
+    if ending == "sign_out":
+        del app.session_state["_auth_username"]
+    elif ending == "idle":
+        app.session_state["_auth_last_active"] = WALL_CLOCK - timedelta(minutes=31)
+    else:
+        with private_demo.begin() as conn:
+            conn.execute(text("UPDATE users SET roles = '督查组' WHERE username = 'leader'"))
+    outcome = _run_elsewhere(produce)
+    assert isinstance(outcome, ExportRefusedError)
+    assert str(outcome) == reason
+    assert [action for action, _, _ in actions(private_demo, "leader")] == ["拒绝访问"]
+
+
+def test_every_download_button_makes_its_file_through_the_audited_export():
+    sources = [spec.path for spec in PAGES] + [PROJECT_ROOT / "dashboard/components/imports.py"]
+    for path in sources:
+        source = path.read_text(encoding="utf-8")
+        # The import template holds no data: the one download without an audit.
+        templates = source.count('导入模板",')
+        buttons = source.count("download_button(") - templates
+        assert buttons == source.count("audited_export("), path
 
 
 def test_user_changes_on_the_admin_page_are_recorded(private_demo):

@@ -17,7 +17,7 @@ import threading
 
 import streamlit as st
 
-from dashboard.auth import audit_export, read_now
+from dashboard.auth import audited_export, read_now
 from dashboard.components.layout import row_height
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
@@ -377,17 +377,22 @@ def _render_report(view: ViewContext, prepared: Prepared, report: ImportReport) 
         rows = report.rejected_rows()
         st.download_button(
             f"下载被拒绝的行（{counts.rejected:,} 行，含错误原因）",
-            data=lambda: rejected_workbook(
-                rows,
-                kind=prepared.kind.label,
-                file_name=prepared.file_name,
-                subtitle=f"工作表“{prepared.sheet}” · 试导入于 {view.clock.now():%Y-%m-%d %H:%M}",
+            data=audited_export(
+                f"导入被拒绝的行：{prepared.file_name}",
+                lambda: rejected_workbook(
+                    rows,
+                    kind=prepared.kind.label,
+                    file_name=prepared.file_name,
+                    subtitle=(
+                        f"工作表“{prepared.sheet}” · 试导入于 {view.clock.now():%Y-%m-%d %H:%M}"
+                    ),
+                ),
+                rows=counts.rejected,
             ),
             file_name=f"{prepared.kind.label}_被拒绝的行.xlsx",
             mime=XLSX,
             icon=":material/download:",
-            on_click=audit_export,
-            args=(f"导入被拒绝的行：{prepared.file_name}", counts.rejected),
+            on_click="ignore",
             key="import-rejected",
         )
     if report.outcomes:
@@ -535,16 +540,19 @@ def render_history(view: ViewContext) -> None:
     )
     st.download_button(
         "下载该批次被拒绝的行",
-        data=lambda: rejected_workbook(
-            rows,
-            kind=batch["kind"],
-            file_name=batch["file_name"],
-            subtitle=f"批次 #{batch_id} · 导入于 {batch['imported_at']:%Y-%m-%d %H:%M}",
+        data=audited_export(
+            f"导入批次 #{batch_id} 被拒绝的行",
+            lambda: rejected_workbook(
+                rows,
+                kind=batch["kind"],
+                file_name=batch["file_name"],
+                subtitle=f"批次 #{batch_id} · 导入于 {batch['imported_at']:%Y-%m-%d %H:%M}",
+            ),
+            rows=len(rows),
         ),
         file_name=f"批次{batch_id}_被拒绝的行.xlsx",
         mime=XLSX,
         icon=":material/download:",
-        on_click=audit_export,
-        args=(f"导入批次 #{batch_id} 被拒绝的行", len(rows)),
+        on_click="ignore",
         key="import-batch-download",
     )
