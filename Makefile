@@ -23,7 +23,7 @@ demo-db: install
 
 run: demo-db
 	@echo "衔接督导看板: http://localhost:$(PORT)"
-	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT)
+	$(BIN)/streamlit run dashboard/server.py --server.port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

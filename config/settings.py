@@ -74,6 +74,10 @@ class AuthSettings:
     idle_timeout_minutes: int
     max_failed_logins: int
     lockout_minutes: int
+    # A sign-in lasts at most this long, however active (then the password is asked again).
+    session_days: int
+    # The 大屏 account's idle limit (a wall shows for hours without a click).
+    display_idle_minutes: int
 
     @property
     def production(self) -> bool:
@@ -480,7 +484,19 @@ def _auth_settings(section: _Reader) -> AuthSettings:
         idle_timeout_minutes=section.integer("idle_timeout_minutes", minimum=1),
         max_failed_logins=section.integer("max_failed_logins", minimum=1),
         lockout_minutes=section.integer("lockout_minutes", minimum=1),
+        session_days=section.integer("session_days", minimum=1),
+        display_idle_minutes=_display_idle(section),
     )
+
+
+def _display_idle(section: _Reader) -> int:
+    minutes = section.integer("display_idle_minutes", minimum=1)
+    if minutes > section.integer("session_days", minimum=1) * 24 * 60:
+        raise SettingsError(
+            "配置错误 auth.display_idle_minutes：大屏的空闲时限不能长于会话的最长有效期"
+            "（auth.session_days）"
+        )
+    return minutes
 
 
 def _clock(section: _Reader, *, production: bool) -> Clock:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from config import SettingsError, load_settings
 from dashboard.auth import (
     audit_refusal,
+    hand_over_session,
     render_login,
     render_refusal,
     render_user_box,
@@ -167,6 +168,7 @@ def build_view(access: Access, menu: dict[str, list[st.Page]]) -> ViewContext | 
         st.markdown(f"### {settings.county.name}衔接督导看板")
         render_menu(menu)
         render_user_box(access=access, database_url=settings.database_url, clock=settings.clock)
+        hand_over_session()
     if default is None:
         render_error_page(
             "数据库中还没有数据",

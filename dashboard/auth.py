@@ -20,8 +20,16 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from config import Clock, Settings
 from dashboard.context import ViewContext, current_view, writing
 from dashboard.data import engine_for
+from data_access import sessions
 from data_access.audit import AuditAction
-from data_access.auth import Access, AuthError, LoginRefusedError, access_for, authenticate
+from data_access.auth import (
+    Access,
+    AuthError,
+    LoginRefusedError,
+    Role,
+    access_for,
+    authenticate,
+)
 from data_access.commands import change
 
 T = TypeVar("T")
@@ -30,38 +38,145 @@ _USER_KEY = "_auth_username"
 _ACTIVE_KEY = "_auth_last_active"
 _NOTICE_KEY = "_auth_notice"
 _SEEN_KEY = "_auth_audited_views"
+_SESSION_KEY = "_auth_session"
+_TICKET_KEY = "_auth_ticket"
+
+
+def lifetime_for(settings: Settings, roles: frozenset[Role]) -> sessions.Lifetime:
+    """How long a sign-in of a user with ``roles`` lasts: the wall's idle limit is its own."""
+    auth = settings.auth
+    idle = auth.display_idle_minutes if Role.DISPLAY in roles else auth.idle_timeout_minutes
+    return sessions.Lifetime(
+        idle=timedelta(minutes=idle), absolute=timedelta(days=auth.session_days)
+    )
+
+
+def _lifetime_of(settings: Settings, conn: Connection):
+    def lifetime(username: str) -> sessions.Lifetime:
+        access = access_for(conn=conn, username=username)
+        return lifetime_for(settings, access.roles if access else frozenset())
+
+    return lifetime
+
+
+_ENDED_NOTICES = {
+    sessions.Ended.LOGOUT: "已退出登录。",
+    sessions.Ended.EXPIRED: "登录已超过有效期，请重新登录。",
+    sessions.Ended.DISABLED: "账号已停用，请联系管理员。",
+    sessions.Ended.PASSWORD_RESET: "密码已被重设，请用新密码登录。",
+    sessions.Ended.ROLES_CHANGED: "账号的角色或所属乡镇已变更，请重新登录。",
+}
+
+
+def _resume(settings: Settings) -> None:
+    """Sign this Streamlit session in from the browser's session cookie, when it names a
+    session that still holds (a reload, a deep link, a new tab, a restarted wall)."""
+    token = st.context.cookies.get(SESSION_COOKIE)
+    if not isinstance(token, str) or not token:
+        return
+    now = settings.clock.now()
+    with change(engine_for(settings.database_url), by="", at=now) as write:
+        resumed = sessions.resume(
+            write.conn, token=token, now=now, lifetime_of=_lifetime_of(settings, write.conn)
+        )
+    if resumed is not None:
+        st.session_state[_USER_KEY] = resumed.username
+        st.session_state[_SESSION_KEY] = resumed.session_id
+        st.session_state[_ACTIVE_KEY] = now
+
+
+def session_ended(settings: Settings, access: Access) -> str | None:
+    """Why this Streamlit session's sign-in no longer holds (None: it holds): idle here, or its
+    server-side session ended, expired or was revoked (checked on every run and every turn of
+    the wall). Records the run as activity of the session."""
+    now = settings.clock.now()
+    lifetime = lifetime_for(settings, access.roles)
+    last_active = st.session_state.get(_ACTIVE_KEY)
+    if not isinstance(last_active, datetime) or now - last_active > lifetime.idle:
+        return sessions.Ended.IDLE
+    session_id = st.session_state.get(_SESSION_KEY)
+    if session_id is None:
+        return None
+    with change(engine_for(settings.database_url), by=access.username, at=now) as write:
+        return sessions.check(write.conn, session_id=session_id, now=now, lifetime=lifetime)
 
 
 def signed_in_access(*, conn: Connection, settings: Settings) -> Access | None:
-    """The signed-in user's access, or None (signed out on idle timeout or a disabled account)."""
+    """The signed-in user's access, or None (signed out on idle timeout, a disabled account or
+    an ended session)."""
+    if not isinstance(st.session_state.get(_USER_KEY), str):
+        _resume(settings)
     username = st.session_state.get(_USER_KEY)
     if not isinstance(username, str):
-        return None
-    now = settings.clock.now()
-    last_active = st.session_state.get(_ACTIVE_KEY)
-    idle_limit = timedelta(minutes=settings.auth.idle_timeout_minutes)
-    if not isinstance(last_active, datetime) or now - last_active > idle_limit:
-        sign_out(f"超过 {settings.auth.idle_timeout_minutes} 分钟未操作，已自动退出，请重新登录。")
         return None
     access = access_for(conn=conn, username=username)
     if access is None:
         sign_out("账号已停用，请联系管理员。")
         return None
-    st.session_state[_ACTIVE_KEY] = now
+    ended = session_ended(settings, access)
+    if ended is not None:
+        minutes = int(lifetime_for(settings, access.roles).idle.total_seconds() // 60)
+        sign_out(_ENDED_NOTICES.get(ended, f"超过 {minutes} 分钟未操作，已自动退出，请重新登录。"))
+        return None
+    st.session_state[_ACTIVE_KEY] = settings.clock.now()
     return access
 
 
+def still_signed_in(view: ViewContext) -> bool:
+    """For a fragment's own reruns (the wall's timer), which skip the entry script: whether
+    the view's user may still see it (same account, active, same roles, session holding)."""
+    if st.session_state.get(_USER_KEY) != view.access.username:
+        return False
+    with engine_for(view.database_url).connect() as conn:
+        if access_for(conn=conn, username=view.access.username) != view.access:
+            return False
+    return session_ended(view.settings, view.access) is None
+
+
 def sign_out(notice: str | None = None) -> None:
-    for key in (_USER_KEY, _ACTIVE_KEY, _SEEN_KEY):
+    for key in (_USER_KEY, _ACTIVE_KEY, _SEEN_KEY, _SESSION_KEY, _TICKET_KEY):
         st.session_state.pop(key, None)
     if notice:
         st.session_state[_NOTICE_KEY] = notice
 
 
 def _logout(database_url: str, username: str, clock: Clock) -> None:
+    session_id = st.session_state.get(_SESSION_KEY)
     with change(engine_for(database_url), by=username, at=clock.now()) as write:
+        if session_id is not None:
+            sessions.end(
+                write.conn, session_id=session_id, now=write.at, reason=sessions.Ended.LOGOUT
+            )
         write.audit(AuditAction.LOGOUT)
     sign_out("已退出登录。")
+
+
+# The browser's session cookie (HttpOnly: no script of the page can read it), set by the
+# server's session route (dashboard/server.py) in exchange for the one-time ticket.
+SESSION_COOKIE = "dashboard_session"
+SESSION_ROUTE = "_session"
+# Hands the ticket to the server from the page itself; the answer sets the cookie.
+_HANDOVER_JS = """
+export default function (component) {
+  const { data } = component;
+  if (!data || !data.ticket) return;
+  const url = new URL(data.route, document.baseURI);
+  fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "text/plain" },
+    body: data.ticket,
+  }).catch(() => {});
+}
+"""
+_handover = st.components.v2.component("session_handover", js=_HANDOVER_JS)
+
+
+def hand_over_session() -> None:
+    """Once after sign-in: let the browser exchange its ticket for the session cookie."""
+    ticket = st.session_state.pop(_TICKET_KEY, None)
+    if ticket:
+        _handover(key="session_handover", data={"ticket": ticket, "route": SESSION_ROUTE}, height=0)
 
 
 def render_login(*, settings: Settings) -> None:
@@ -91,7 +206,7 @@ def render_login(*, settings: Settings) -> None:
     with attempt as write:
         # Caught inside the transaction: the failure count and audit entry must be committed.
         try:
-            authenticate(
+            access = authenticate(
                 conn=write.conn,
                 username=username,
                 password=password,
@@ -102,11 +217,20 @@ def render_login(*, settings: Settings) -> None:
             )
         except LoginRefusedError as error:
             refusal = str(error)
+        else:
+            started = sessions.start(
+                write.conn,
+                username=access.username,
+                now=write.at,
+                lifetime=lifetime_for(settings, access.roles),
+                user_agent=st.context.headers.get("User-Agent") or "",
+            )
     if refusal is not None:
         middle.error(refusal, icon=":material/lock:")
         return
     st.session_state[_USER_KEY] = username.strip()
     st.session_state[_ACTIVE_KEY] = settings.clock.now()
+    st.session_state[_SESSION_KEY], st.session_state[_TICKET_KEY] = started
     st.rerun()
 
 

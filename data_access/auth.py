@@ -34,6 +34,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, func, insert, or_, select, update
 
+from data_access import sessions
 from data_access.audit import AuditAction, record
 from data_access.models import Township, User
 from data_access.scope import Scope, county_scope
@@ -380,6 +381,7 @@ def disable_user(*, conn: Connection, username: str, by: str, now: datetime) -> 
     """Disable a user (they can no longer sign in; a live session ends on its next run)."""
     user_id = _existing(conn, username)
     conn.execute(update(User).where(User.id == user_id).values(active=False))
+    sessions.revoke_user(conn, username=username, now=now, reason=sessions.Ended.DISABLED)
     record(conn=conn, username=by, action=AuditAction.USER_DISABLED, target=username, at=now)
 
 
@@ -400,6 +402,7 @@ def reset_password(
             locked_until=None,
         )
     )
+    sessions.revoke_user(conn, username=username, now=now, reason=sessions.Ended.PASSWORD_RESET)
     record(conn=conn, username=by, action=AuditAction.PASSWORD_RESET, target=username, at=now)
 
 

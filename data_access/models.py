@@ -582,6 +582,33 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class WebSession(Base):
+    """A browser's sign-in, kept on the server: the cookie holds a random token whose SHA-256 is
+    stored here (data_access.sessions). Valid across reloads and tabs until it is ended (sign-out,
+    idle, the absolute lifetime) or revoked (the user disabled, their password reset or roles
+    changed)."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_username", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40))
+    # SHA-256 (hex) of the cookie's token; NULL until the browser has redeemed its ticket.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # SHA-256 of the one-time ticket the signed-in page hands its browser to fetch the cookie.
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # Digest of the user's roles and township at sign-in: a session whose user changed since
+    # ends (data_access.sessions.user_stamp).
+    user_stamp: Mapped[str] = mapped_column(String(64))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # logout, idle, expired, disabled, password_reset, roles_changed
+    ended_reason: Mapped[str | None] = mapped_column(String(20))
+
+
 class AuditEntry(Base):
     """Append-only audit trail."""
 

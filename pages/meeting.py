@@ -9,6 +9,7 @@ import time
 
 import streamlit as st
 
+from dashboard.auth import still_signed_in
 from dashboard.components.layout import page_header
 from dashboard.context import current_view
 from dashboard.meeting.control import wall_control
@@ -49,6 +50,10 @@ paused = st.session_state["wall_rotation"].paused
 # the data; a rerun of the fragment redraws the wall in place, without reloading the page.
 @st.fragment(run_every=settings.refresh_seconds if paused else settings.seconds_per_panel)
 def wall() -> None:
+    # The timer's reruns skip the entry script: the wall checks its sign-in itself, and a rerun
+    # of the whole page then shows the sign-in form.
+    if not still_signed_in(view):
+        st.rerun()
     rotation = st.session_state["wall_rotation"]
     if st.session_state.get("wall_drawn_in_run") == page_run:
         rotation = rotation.turned(count=len(playlist))

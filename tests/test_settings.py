@@ -115,6 +115,10 @@ _MISSING = object()
         ("auth", "idle_timeout_minutes", 0, "auth.idle_timeout_minutes"),
         ("auth", "max_failed_logins", "5", "auth.max_failed_logins"),
         ("auth", "lockout_minutes", _MISSING, "auth.lockout_minutes"),
+        ("auth", "session_days", 0, "auth.session_days"),
+        # The wall's idle limit may not outlast the session (7 days = 10,080 minutes).
+        ("auth", "display_idle_minutes", 10_081, "auth.display_idle_minutes"),
+        ("auth", "display_idle_minutes", _MISSING, "auth.display_idle_minutes"),
     ],
 )
 def test_an_invalid_value_stops_with_a_message_naming_the_key(section, key, value, expected):

@@ -94,10 +94,11 @@ def _with_fast_meeting_wall(text: str) -> str:
 
 @pytest.fixture(scope="session")
 def server_url(demo_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL (no trailing slash) of a Streamlit server running dashboard/app.py."""
+    """Base URL (no trailing slash) of the dashboard's server: dashboard/server.py, as `make run`
+    starts it."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py"]
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard/server.py"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
     command += ["--server.headless", "true"]
     with log_path.open("w", encoding="utf-8") as log:

@@ -1,0 +1,69 @@
+"""The dashboard's server: the Streamlit app (dashboard/app.py) with one route of its own, where a
+signed-in page's browser exchanges its one-time ticket for the HttpOnly session cookie
+(data_access.sessions).
+
+Run with ``streamlit run dashboard/server.py`` (the Makefile and the systemd unit do). Why this
+way: Streamlit's script cannot set a cookie, and a cookie a page's script sets can be read by
+any script on the page. A response of the server can set it HttpOnly (no script can read it),
+SameSite=Strict (no other site's page sends it) and, behind HTTPS, Secure; the token never
+appears in a URL, a page or a log, and only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from config import load_settings
+from dashboard.auth import SESSION_COOKIE, SESSION_ROUTE
+from dashboard.data import engine_for
+from data_access import sessions
+from data_access.commands import change
+
+APP = Path(__file__).with_name("app.py")
+# A ticket is a short text; anything longer is refused unread.
+_MAX_BODY = 200
+
+
+def _base_path() -> str:
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/" if base else "/"
+
+
+async def redeem_ticket(request: Request) -> Response:
+    """POST: the ticket in the body; 204 with the session cookie, or 403."""
+    body = await request.body()
+    if len(body) > _MAX_BODY:
+        return Response(status_code=413)
+    settings = load_settings()
+    now = settings.clock.now()
+    with change(engine_for(settings.database_url), by="", at=now) as write:
+        redeemed = sessions.redeem(write.conn, ticket=body.decode("ascii", "replace"), now=now)
+    if redeemed is None:
+        return Response(status_code=403)
+    token, expires_at = redeemed
+    secure = request.url.scheme == "https" or (
+        request.headers.get("x-forwarded-proto", "").lower() == "https"
+    )
+    response = Response(status_code=204)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max(0, int((expires_at - now).total_seconds())),
+        path=_base_path(),
+        secure=secure,
+        httponly=True,
+        samesite="strict",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+app = st.App(
+    str(APP),
+    routes=[Route(f"{_base_path()}{SESSION_ROUTE}", redeem_ticket, methods=["POST"])],
+)
