@@ -166,6 +166,7 @@ def _measure(
         rows=table_row_counts(url),
         pages={page["url_path"]: page for page in measured["pages"]},
         overhead_seconds=measured["overhead_seconds"],
+        sign_in_seconds=measured.get("sign_in_seconds"),
         peak_rss_bytes=measured["peak_rss_bytes"],
     )
 
@@ -189,6 +190,8 @@ def _database_section(result: Measured) -> str:
         ("render peak RSS", report.megabytes(result.peak_rss_bytes)),
         ("Streamlit overhead per run", report.milliseconds(result.overhead_seconds) + " ms"),
     ]
+    if result.sign_in_seconds is not None:
+        facts.append(("sign-in to the first page", report.seconds(result.sign_in_seconds)))
     rows = [(name, report.count(count)) for name, count in list(result.rows.items())[:TOP_TABLES]]
     return "\n\n".join(
         [

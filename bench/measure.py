@@ -13,7 +13,7 @@ import resource
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.rendering import streamlit_overhead, time_after_writes, time_pages
+from bench.rendering import streamlit_overhead, time_after_writes, time_pages, time_sign_in
 from bench.writes import WRITES
 from config import load_settings
 from dashboard.navigation import PAGES
@@ -29,6 +29,7 @@ def measure(*, runs: int, database_url: str, after_writes: bool) -> dict:
     )
     return {
         "overhead_seconds": streamlit_overhead(runs=runs),
+        "sign_in_seconds": time_sign_in(next(spec for spec in PAGES if spec.default), runs=runs),
         # ru_maxrss is in KiB on Linux.
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "pages": [

@@ -17,6 +17,8 @@ class Measured:
     pages: dict[str, dict]
     overhead_seconds: float
     peak_rss_bytes: int
+    # Pressing 登录 to the first page (总览) drawn.
+    sign_in_seconds: float | None = None
     # Reading, dry-running and committing a 收支登记 workbook (None: not measured).
     import_rows: int = 0
     import_seconds: float | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 from sqlalchemy import create_engine, text
 from streamlit.delta_generator import DeltaGenerator
@@ -104,3 +106,11 @@ with st.container():
     assert 0 < clock.seconds < 0.2
     assert (st.dataframe, DeltaGenerator.__dict__.get("dataframe")) == before
     assert "dataframe" not in DeltaGenerator.__dict__
+
+
+def test_signing_in_is_held_to_two_seconds():
+    page = [_page("总览", 0.5, 0.2, 0.1)]
+    quick = replace(_measured(1, page), sign_in_seconds=1.2)
+    slow = replace(_measured(1, page), sign_in_seconds=2.4)
+    assert _results(targets.checks(quick, quick))["sign-in to the first page"] is True
+    assert _results(targets.checks(slow, slow))["sign-in to the first page"] is False
