@@ -234,7 +234,8 @@ def test_nginx_accepts_the_site_configuration(tmp_path):
 def test_the_unit_runs_the_entry_script_on_its_instance_port_from_the_environment_file():
     unit = (UNITS / "dashboard@.service").read_text(encoding="utf-8")
     (exec_start,) = re.findall(r"(?m)^ExecStart=(.*)$", unit)
-    assert exec_start.startswith(f"{INSTALL_DIR}/.venv/bin/streamlit run dashboard/app.py ")
+    # The server entry: the app and its session route (dashboard/server.py).
+    assert exec_start.startswith(f"{INSTALL_DIR}/.venv/bin/streamlit run dashboard/server.py ")
     assert "--server.port %i" in exec_start
     assert "--server.headless true" in exec_start
     assert "--server.address 127.0.0.1" in exec_start

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text, update
 from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
@@ -36,6 +36,7 @@ from data_access.auth import (
     DEMO_ACCOUNTS,
     access_for,
     demo_passwords_in_use,
+    hash_password,
     reset_password,
     user_table,
 )
@@ -43,6 +44,7 @@ from data_access.db import current_revision, data_version, head_revision, make_e
 from data_access.importing import import_batches
 from data_access.income.summary import income_headline
 from data_access.inspection.draw import scored_villages
+from data_access.models import User
 from data_access.overview import briefing
 from data_access.rankings import Level, ranking
 from data_access.rectification import Breakdown, due_soon_items, overdue_items, progress_by
@@ -468,13 +470,12 @@ def test_production_mode_refuses_demo_passwords_until_they_are_changed(
         assert not started.error
         assert "脱贫户（含监测户）" in metrics(started)
     finally:
-        # Put the demo passwords back for any test of this module that runs after this one.
+        # Put the demo passwords back for any test of this module that runs after this one
+        # (directly: reset_password refuses a published demo password).
         with seeded.engine.begin() as conn:
             for account in DEMO_ACCOUNTS:
-                reset_password(
-                    conn=conn,
-                    username=account.username,
-                    password=account.password,
-                    by="test",
-                    now=WALL_CLOCK,
+                conn.execute(
+                    update(User)
+                    .where(User.username == account.username)
+                    .values(password_hash=hash_password(account.password), is_demo_password=True)
                 )

@@ -90,9 +90,7 @@ def test_sign_out_ends_the_sign_in_of_every_tab(page, server_url, account):
     assert not _signed_in(other), "the cookie no longer signs in"
 
 
-def test_a_disabled_account_is_signed_out_at_its_next_click(
-    page, server_url, account, demo_env
-):
+def test_a_disabled_account_is_signed_out_at_its_next_click(page, server_url, account, demo_env):
     _sign_in(page, f"{server_url}/", account)
     engine = make_engine(demo_env["DASHBOARD_DB_URL"])
     with engine.begin() as conn:
