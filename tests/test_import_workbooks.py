@@ -366,3 +366,35 @@ def test_a_damaged_workbook_is_refused_cleanly(engine, settings, codes, part, da
             data = original.read(item.filename)
             target.writestr(item, damage(data) if item.filename == part else data)
     refused(engine, settings, broken.getvalue(), "坏.xlsx", "无法读取|已损坏")
+
+
+def test_a_workbook_with_an_xml_entity_bomb_is_refused_unexpanded():
+    """openpyxl reads through defusedxml (installed by requirements.txt): a workbook part that
+    declares "billion laughs" entities is refused, never expanded."""
+    import io
+    import zipfile
+
+    import openpyxl.xml
+    from openpyxl import Workbook
+
+    from data_access.importing.workbook import ImportRefusedError, open_workbook
+
+    assert openpyxl.xml.DEFUSEDXML
+    book = Workbook()
+    book.active.append(["户编号", "月份"])
+    plain = io.BytesIO()
+    book.save(plain)
+    laughs = "".join(f'<!ENTITY l{n} "{("&l" + str(n - 1) + ";") * 10}">' for n in range(1, 10))
+    doctype = '<!DOCTYPE workbook [<!ENTITY l0 "ha">' + laughs + "]>"
+    hostile = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source,
+        zipfile.ZipFile(hostile, "w") as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = (doctype + data.decode()).encode()
+            target.writestr(item, data)
+    with pytest.raises(ImportRefusedError, match="无法读取该工作簿"):
+        open_workbook(hostile.getvalue())
