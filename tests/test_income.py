@@ -221,6 +221,34 @@ def test_last_years_annual_figure_wins_over_its_registers(place, settings):
     assert row["last_year_source"] == FROM_ANNUAL
 
 
+def test_a_finished_years_december_stands_on_its_statistics(place, settings):
+    """Once a year is over and has its 统计 row, that is the year's figure: the 2025-12 view shows
+    what the 2026 views call 上年, and says so; before December the registers project it."""
+    linear = linear_settings(settings)
+    december, november = date(2025, 12, 1), date(2025, 11, 1)
+    with place.begin() as conn:
+        add_household(conn, 1, village_id=101, township_id=1, members=2)
+        for month in range(1, 13):
+            add_register(conn, 1, date(2025, month, 1), wage=1_000)  # 12,000 registered
+        add_income_year(conn, 1, 2025, net=9_000, members=3)  # the statistic: 3,000 a person
+        add_household(conn, 2, village_id=101, township_id=1, members=1)
+        for month in range(1, 13):
+            add_register(conn, 2, date(2025, month, 1), wage=700)  # no statistic: registers
+    closed = incomes(place, linear, month=december)
+    assert closed[1]["projected_per_capita"] == pytest.approx(3_000)
+    assert closed[1]["projection_source"] == FROM_ANNUAL
+    assert closed[2]["projected_per_capita"] == pytest.approx(8_400)
+    assert closed[2]["projection_source"] == FROM_REGISTERS
+    running = incomes(place, linear, month=november)[1]
+    assert running["projected_per_capita"] == pytest.approx(6_000)  # 11,000 × 12 / 11 / 2
+    assert running["projection_source"] == FROM_REGISTERS
+    next_year = incomes(place, linear, month=date(2026, 1, 1))[1]
+    assert next_year["last_year_per_capita"] == closed[1]["projected_per_capita"]
+    with place.connect() as conn:
+        sources = income_sources(conn=conn, scope=SCOPE, month=december, settings=linear)
+    assert sources.this_year == YearSources(registers=1, annual=1, none=0)
+
+
 def test_where_the_figures_stand_is_counted_per_year_in_the_scope(place, settings):
     with place.begin() as conn:
         add_township(conn, 2)

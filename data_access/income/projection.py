@@ -41,6 +41,7 @@ from sqlalchemy import (
 from config.settings import IncomeSettings
 from data_access.caching import settings_key
 from data_access.income.store import (
+    MONTHS_IN_A_YEAR,
     income_basis,
     income_projections,
     live_basis,
@@ -77,7 +78,10 @@ def household_income_query(
 
     - this year: the projection from the registers; a household whose registers give none (no
       month, or fewer than ``projection_min_months``) but that has an annual figure for the year
-      (a 摸排 done in the autumn) stands on that figure, divided by that year's members;
+      (a 摸排 done in the autumn) stands on that figure, divided by that year's members. For
+      December, when the year is over (``year_closed``), the annual figure is the year's closed
+      statistic and comes first, the registers' sum only where there is none: the 2025-12 view
+      then shows what the 2026 views call 上年;
     - last year: the annual figure when there is one, else the sum of last year's registers when
       all twelve months are registered (per person by today's members, as this year's
       projection is), else unknown. The annual figure comes first because it is the closed
@@ -115,12 +119,12 @@ def household_income_query(
         )
     registered = months >= settings.projection_min_months
     annual = this_year.c.household_id.is_not(None)
-    projected_net = case((registered, projected), (annual, this_year_total), else_=None)
-    projected_per_capita = case(
-        (registered, projected / Household.members),
-        (annual, this_year_total / this_year.c.members),
-        else_=None,
-    )
+    # (condition, household total) and (condition, per person), in the order they apply.
+    by_registers = ((registered, projected), (registered, projected / Household.members))
+    by_annual = ((annual, this_year_total), (annual, this_year_total / this_year.c.members))
+    first, second = (by_annual, by_registers) if year_closed(month) else (by_registers, by_annual)
+    projected_net = case(first[0], second[0], else_=None)
+    projected_per_capita = case(first[1], second[1], else_=None)
     last_year_per_capita = last_year_total / last_year_members
     query = (
         select(
@@ -134,7 +138,9 @@ def household_income_query(
             projected_net.label("projected_net"),
             projected_per_capita.label("projected_per_capita"),
             last_year_per_capita.label("last_year_per_capita"),
-            projection_source(months, projected_per_capita, settings).label("projection_source"),
+            projection_source(
+                months, projected_per_capita, settings, annual=annual, closed=year_closed(month)
+            ).label("projection_source"),
             last_year_source(last_year_per_capita, has_annual).label("last_year_source"),
         )
         .select_from(Household)
@@ -155,11 +161,29 @@ def household_income_query(
     return query
 
 
+def year_closed(month: date) -> bool:
+    """Whether the view of ``month`` is the whole year (December): then a household's annual
+    figure (the year's closed statistic) is its figure for the year."""
+    return month.month == MONTHS_IN_A_YEAR
+
+
 def projection_source(
-    months: ColumnElement[int], per_capita: ColumnElement[float], settings: IncomeSettings
+    months: ColumnElement[int],
+    per_capita: ColumnElement[float],
+    settings: IncomeSettings,
+    *,
+    annual: ColumnElement[bool] | None = None,
+    closed: bool = False,
 ) -> ColumnElement[int]:
     """Where this year's figure stands: enough registered months project it; without them a
-    figure can only be the annual one (household_income_query)."""
+    figure can only be the annual one. For a closed year the annual figure comes first
+    (``annual``: the household has one; household_income_query)."""
+    if closed and annual is not None:
+        return case(
+            (annual, FROM_ANNUAL),
+            (months >= settings.projection_min_months, FROM_REGISTERS),
+            else_=NO_SOURCE,
+        )
     return case(
         (months >= settings.projection_min_months, FROM_REGISTERS),
         (per_capita.is_not(None), FROM_ANNUAL),
@@ -250,5 +274,6 @@ PROJECTION_DESCRIPTIONS = {
 # Where the figures come from (household_income_query's rule), as the page states it.
 BASIS_DESCRIPTION = (
     "本年有收支登记的户按登记推算，没有登记（或登记月数不足）的户按导入的本年度收入（收支情况摸排）计；"
+    "选 12 月时全年已结束，有导入的年度收入（统计数）的户以统计数为准；"
     "上年收入取导入的年度收入，没有的取上年 12 个月收支登记之和，登记不满 12 个月的为未知"
 )

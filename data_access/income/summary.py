@@ -23,6 +23,7 @@ from data_access.income.projection import (
     household_rows,
     last_year_source,
     projection_source,
+    year_closed,
 )
 from data_access.indicators import count_when
 from data_access.models import (
@@ -162,7 +163,14 @@ def _computetownship_summary(
     # The stored projections do not say where last year's figure came from: an annual row of
     # last year does (household_income_query's rule).
     annual = IncomeYear.__table__.alias("last_year_annual")
-    this_source = projection_source(rows.c.months, per_capita, settings)
+    this_annual = IncomeYear.__table__.alias("this_year_annual")
+    this_source = projection_source(
+        rows.c.months,
+        per_capita,
+        settings,
+        annual=this_annual.c.household_id.is_not(None),
+        closed=year_closed(month),
+    )
     last_source = last_year_source(last_year, annual.c.household_id.is_not(None))
     both = and_(per_capita.is_not(None), last_year.is_not(None))
     thresholds = [
@@ -188,8 +196,19 @@ def _computetownship_summary(
         count_when(last_source == FROM_REGISTERS).label("last_registers"),
         count_when(last_source == FROM_ANNUAL).label("last_annual"),
     )
-    query = query.select_from(rows).outerjoin(
-        annual, and_(annual.c.household_id == rows.c.household_id, annual.c.year == month.year - 1)
+    query = (
+        query.select_from(rows)
+        .outerjoin(
+            annual,
+            and_(annual.c.household_id == rows.c.household_id, annual.c.year == month.year - 1),
+        )
+        .outerjoin(
+            this_annual,
+            and_(
+                this_annual.c.household_id == rows.c.household_id,
+                this_annual.c.year == month.year,
+            ),
+        )
     )
     query = query.group_by(rows.c.township_id)
     result = conn.execute(query)
