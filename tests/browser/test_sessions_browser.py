@@ -50,12 +50,14 @@ def _sign_in(page: Page, url: str, username: str) -> None:
     raise AssertionError("the session cookie was never set")
 
 
-def _signed_in(page: Page) -> bool:
-    wait_for_run(page)
-    signed_in = page.get_by_role("button", name="退出登录")
-    login = page.get_by_label("用户名", exact=True)
-    expect(signed_in.or_(login).first).to_be_visible(timeout=RUN_TIMEOUT_MS)
-    return signed_in.count() > 0
+def _expect_signed_in(page: Page) -> None:
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(page.get_by_label("用户名", exact=True)).to_have_count(0)
+
+
+def _expect_signed_out(page: Page) -> None:
+    expect(page.get_by_label("用户名", exact=True)).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(page.get_by_role("button", name="退出登录")).to_have_count(0)
 
 
 def test_a_reload_a_deep_link_and_a_new_tab_stay_signed_in(page, server_url, account):
@@ -68,11 +70,11 @@ def test_a_reload_a_deep_link_and_a_new_tab_stay_signed_in(page, server_url, acc
     assert session["value"] not in page.url
 
     page.reload()
-    assert _signed_in(page)
+    _expect_signed_in(page)
     assert page.url.endswith("/rectification")
     deep_link = page.context.new_page()
     deep_link.goto(f"{server_url}/income", timeout=RUN_TIMEOUT_MS)
-    assert _signed_in(deep_link)
+    _expect_signed_in(deep_link)
     expect(deep_link.get_by_role("heading", name="收入监测").first).to_be_visible()
 
 
@@ -80,14 +82,14 @@ def test_sign_out_ends_the_sign_in_of_every_tab(page, server_url, account):
     _sign_in(page, f"{server_url}/", account)
     other = page.context.new_page()
     other.goto(f"{server_url}/visits", timeout=RUN_TIMEOUT_MS)
-    assert _signed_in(other)
+    _expect_signed_in(other)
     page.get_by_role("button", name="退出登录").click()
-    assert not _signed_in(page)
+    _expect_signed_out(page)
     # The other tab's next run (here a click in its menu) finds the session ended.
     other.get_by_test_id("stPageLink-NavLink").first.click()
-    assert not _signed_in(other)
+    _expect_signed_out(other)
     other.reload()
-    assert not _signed_in(other), "the cookie no longer signs in"
+    _expect_signed_out(other)  # the cookie no longer signs in
 
 
 def test_a_disabled_account_is_signed_out_at_its_next_click(page, server_url, account, demo_env):
@@ -97,7 +99,7 @@ def test_a_disabled_account_is_signed_out_at_its_next_click(page, server_url, ac
         disable_user(conn=conn, username=account, by="test", now=WALL_CLOCK)
     engine.dispose()
     page.get_by_test_id("stPageLink-NavLink").nth(1).click()
-    assert not _signed_in(page)
+    _expect_signed_out(page)
     expect(page.get_by_text("账号已停用")).to_be_visible()
     page.reload()
-    assert not _signed_in(page)
+    _expect_signed_out(page)
