@@ -16,13 +16,12 @@ from sqlalchemy import (
 )
 
 from config.settings import IncomeSettings
-from data_access.caching import cached_frame, in_scope, settings_key
 from data_access.income.projection import (
     NO_DATA_BAND,
+    county_frame,
     household_rows,
 )
-from data_access.scope import Scope, county_scope
-from data_access.versions import INCOME_SOURCES, income_window
+from data_access.scope import Scope
 
 Grouping = Literal["township", "village"]
 
@@ -92,18 +91,16 @@ def stored_village_bands(
     *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
 ) -> pd.DataFrame:
     """_village_bands of the county (cached in the database), the villages of ``scope`` kept."""
-    villages = cached_frame(
+    return county_frame(
         conn=conn,
         name="income_village_bands",
         month=month,
-        fingerprint=settings_key(settings),
-        sources=INCOME_SOURCES,
-        window=income_window(month),
-        compute=lambda: _village_bands(
-            conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
+        settings=settings,
+        compute=lambda county: _village_bands(
+            conn=conn, scope=county, month=month, settings=settings
         ),
+        scope=scope,
     )
-    return in_scope(villages, scope)
 
 
 def _village_bands(
@@ -178,26 +175,17 @@ def income_histogram(
     Households without a projection are left out. Columns: bucket (lower edge, yuan),
     household_type, households.
     """
-    county = cached_frame(
+    townships = county_frame(
         conn=conn,
         name=f"income_histogram_{bin_width:g}",
         month=month,
-        fingerprint=settings_key(settings),
-        sources=INCOME_SOURCES,
-        window=income_window(month),
-        compute=lambda: _township_histogram(
-            conn=conn,
-            scope=county_scope(conn=conn),
-            month=month,
-            settings=settings,
-            bin_width=bin_width,
+        settings=settings,
+        compute=lambda county: _township_histogram(
+            conn=conn, scope=county, month=month, settings=settings, bin_width=bin_width
         ),
+        scope=scope,
     )
-    frame = (
-        in_scope(county, scope)
-        .groupby(["bucket", "household_type"], as_index=False)["households"]
-        .sum()
-    )
+    frame = townships.groupby(["bucket", "household_type"], as_index=False)["households"].sum()
     return frame.sort_values("bucket", kind="stable").reset_index(drop=True)
 
 

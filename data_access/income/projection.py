@@ -20,9 +20,10 @@ them, and every figure of 收入监测 is a GROUP BY over it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
+import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -39,7 +40,7 @@ from sqlalchemy import (
 )
 
 from config.settings import IncomeSettings
-from data_access.caching import settings_key
+from data_access.caching import cached_frame, in_scope, settings_key
 from data_access.income.store import (
     MONTHS_IN_A_YEAR,
     income_basis,
@@ -54,6 +55,7 @@ from data_access.models import (
 )
 from data_access.periods import month_end
 from data_access.scope import Scope, county_scope
+from data_access.versions import INCOME_SOURCES, income_window
 
 # Where a household's figure for a year stands (the source columns of household_income_query).
 NO_SOURCE, FROM_REGISTERS, FROM_ANNUAL = 0, 1, 2
@@ -228,6 +230,30 @@ def household_rows(
         ),
     )
     return select(stored).where(scope.covers(stored.c.township_id)).subquery("household_rows")
+
+
+def county_frame(
+    *,
+    conn: Connection,
+    name: str,
+    month: date,
+    settings: IncomeSettings,
+    compute: Callable[[Scope], pd.DataFrame],
+    scope: Scope,
+) -> pd.DataFrame:
+    """A result over the households' projections, ``compute``d for the county (it must keep a
+    township_id column) and stored per version of the income sources and the income settings
+    (data_access.caching); the townships of ``scope`` kept."""
+    county = cached_frame(
+        conn=conn,
+        name=name,
+        month=month,
+        fingerprint=settings_key(settings),
+        sources=INCOME_SOURCES,
+        window=income_window(month),
+        compute=lambda: compute(county_scope(conn=conn)),
+    )
+    return in_scope(county, scope)
 
 
 def warm_projections(*, conn: Connection, month: date, settings: IncomeSettings) -> None:

@@ -16,10 +16,10 @@ from sqlalchemy import (
 )
 
 from config.settings import IncomeSettings
-from data_access.caching import cached_frame, in_scope, settings_key
 from data_access.income.projection import (
     FROM_ANNUAL,
     FROM_REGISTERS,
+    county_frame,
     household_rows,
     last_year_source,
     projection_source,
@@ -29,8 +29,7 @@ from data_access.indicators import count_when
 from data_access.models import (
     IncomeYear,
 )
-from data_access.scope import Scope, county_scope
-from data_access.versions import INCOME_SOURCES, income_window
+from data_access.scope import Scope
 
 
 def income_alerts_by_township(
@@ -140,21 +139,19 @@ def township_summary(
     comparable households), comparable_members, and where the figures stand: this_registers,
     this_annual, last_registers, last_annual (households; the rest have none).
     """
-    county = cached_frame(
+    return county_frame(
         conn=conn,
         name="income_township_summary",
         month=month,
-        fingerprint=settings_key(settings),
-        sources=INCOME_SOURCES,
-        window=income_window(month),
-        compute=lambda: _computetownship_summary(
-            conn=conn, scope=county_scope(conn=conn), month=month, settings=settings
+        settings=settings,
+        compute=lambda county: _compute_township_summary(
+            conn=conn, scope=county, month=month, settings=settings
         ),
+        scope=scope,
     )
-    return in_scope(county, scope)
 
 
-def _computetownship_summary(
+def _compute_township_summary(
     *, conn: Connection, scope: Scope, month: date, settings: IncomeSettings
 ) -> pd.DataFrame:
     rows = household_rows(conn=conn, scope=scope, month=month, settings=settings)
