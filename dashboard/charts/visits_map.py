@@ -17,7 +17,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.types import String
 
-from dashboard import formatting
+from dashboard import escaping, formatting
 from dashboard.charts.theme import FONT_FAMILY
 
 Color = list[int]
@@ -62,9 +62,11 @@ TOWNSHIP_LINE: Color = [96, 125, 139, 255]
 LABEL_COLOR: Color = [38, 50, 56, 255]
 SELECTED_LINE: Color = [21, 101, 192, 255]
 
+# pydeck puts a point's values into the template as they are: the names it reads are the points'
+# escaped copies (village_html, township_html), never the stored names.
 TOOLTIP = {
     "html": (
-        "<b>村：{village}</b><br/>乡镇：{township}<br/>覆盖率：{coverage_label}"
+        "<b>村：{village_html}</b><br/>乡镇：{township_html}<br/>覆盖率：{coverage_label}"
         "<br/>户数：{covered}<br/>未走访户数：{unvisited}"
     ),
     "style": {
@@ -160,7 +162,8 @@ def fitted_view(
 
 
 def village_points(villages: pd.DataFrame) -> pd.DataFrame:
-    """The village rows as the map draws them: colours, labels for the tooltip, JSON-safe values.
+    """The village rows as the map draws them: colours, labels for the tooltip (names escaped for
+    its HTML), JSON-safe values.
 
     Expects ``with_coverage`` columns (village_id, village, township, lon, lat, covered,
     unvisited, coverage)."""
@@ -171,6 +174,8 @@ def village_points(villages: pd.DataFrame) -> pd.DataFrame:
             "village_id": located["village_id"].astype(int),
             "village": located["village"],
             "township": located["township"],
+            "village_html": [escaping.html(name) for name in located["village"]],
+            "township_html": [escaping.html(name) for name in located["township"]],
             "lon": located["lon"].astype(float),
             "lat": located["lat"].astype(float),
             "covered": located["covered"].astype(int),

@@ -4,11 +4,11 @@ income bands, laid out for the wall's screen (dashboard.meeting.screen)."""
 from __future__ import annotations
 
 import math
-from html import escape
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import escaping
 from dashboard.charts.rankings import contributions_figure
 from dashboard.charts.theme import apply_theme
 from dashboard.meeting.screen import (
@@ -50,7 +50,8 @@ def legend_html(figure: go.Figure) -> str:
     return (
         '<div class="wall-chart-legend">'
         + "".join(
-            f'<span><i style="background:{trace.marker.color}"></i>{escape(trace.name)}</span>'
+            f'<span><i style="background:{trace.marker.color}"></i>'
+            f"{escaping.html(trace.name)}</span>"
             for trace in figure.data
         )
         + "</div>"
