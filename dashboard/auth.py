@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from config import Clock, Settings
+from dashboard import escaping
 from dashboard.context import ViewContext, current_view, writing
 from dashboard.data import engine_for
 from data_access import sessions
@@ -237,7 +238,10 @@ def render_login(*, settings: Settings) -> None:
 def render_user_box(*, access: Access, database_url: str, clock: Clock) -> None:
     """Sidebar: who is signed in, with which roles, and the sign-out button."""
     roles = "、".join(sorted(access.roles)) or "无角色"
-    st.caption(f"当前用户：{access.display_name}（{access.username}）· {roles}")
+    st.caption(
+        f"当前用户：{escaping.markdown(access.display_name)}"
+        f"（{escaping.markdown(access.username)}）· {escaping.markdown(roles)}"
+    )
     st.button(
         "退出登录",
         key="logout",
@@ -252,7 +256,8 @@ def render_refusal(*, title: str, access: Access) -> None:
     st.title(title, anchor=False)
     roles = "、".join(sorted(access.roles)) or "无角色"
     st.error(
-        f"**无权访问此页面**\n\n您的账号（{access.username}，角色：{roles}）无权查看“{title}”。"
+        f"**无权访问此页面**\n\n您的账号（{escaping.markdown(access.username)}，"
+        f"角色：{escaping.markdown(roles)}）无权查看“{title}”。"
         "如需访问，请联系县乡村振兴局管理员。",
         icon=":material/block:",
     )

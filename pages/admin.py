@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
+from dashboard import escaping
 from dashboard.auth import audited_export, read_now, run_change
 from dashboard.components.layout import page_header, row_height
 from dashboard.context import current_view
@@ -33,6 +34,7 @@ with users_tab:
         width="stretch",
         height=row_height(min(len(users), 12)),
     )
+    # The notices and refusals name users by what was typed or stored: kept as text.
     notice = st.session_state.pop("admin-notice", None)
     if notice:
         st.success(notice, icon=":material/check_circle:")
@@ -67,9 +69,9 @@ with users_tab:
                 township_id=township,
             )
             if error:
-                st.error(error)
+                st.error(escaping.markdown(error))
             else:
-                st.session_state["admin-notice"] = f"已新增用户 {username}"
+                st.session_state["admin-notice"] = f"已新增用户 {escaping.markdown(username)}"
                 st.rerun()
     active = users.loc[users["active"], "username"].tolist()
     with disable_column, st.form("admin-disable"):
@@ -83,9 +85,9 @@ with users_tab:
             else:
                 error = run_change(disable_user, username=target)
                 if error:
-                    st.error(error)
+                    st.error(escaping.markdown(error))
                 else:
-                    st.session_state["admin-notice"] = f"已停用用户 {target}"
+                    st.session_state["admin-notice"] = f"已停用用户 {escaping.markdown(target)}"
                     st.rerun()
     with reset_column, st.form("admin-reset", clear_on_submit=True):
         st.subheader("重设密码", anchor=False)
@@ -101,9 +103,9 @@ with users_tab:
         if st.form_submit_button("重设", key="admin-reset-submit") and target:
             error = run_change(reset_password, username=target, password=password)
             if error:
-                st.error(error)
+                st.error(escaping.markdown(error))
             else:
-                st.session_state["admin-notice"] = f"已重设用户 {target} 的密码"
+                st.session_state["admin-notice"] = f"已重设用户 {escaping.markdown(target)} 的密码"
                 st.rerun()
 
 with audit_tab:
@@ -127,11 +129,17 @@ with audit_tab:
         username=who,
         actions=actions,
     )
-    filters_text = (
-        f"日期 {start or '不限'} 至 {end or '不限'} · 用户 {who or '全部'} · "
-        f"操作 {'、'.join(actions) or '全部'}"
-    )
-    st.caption(f"{filters_text} · 共 {len(entries):,} 条（最多显示 5,000 条，按时间倒序）")
+
+    def filters_words(user: str) -> str:
+        return (
+            f"日期 {start or '不限'} 至 {end or '不限'} · 用户 {user} · "
+            f"操作 {'、'.join(actions) or '全部'}"
+        )
+
+    # The workbook gets the username as it is; the caption (markdown) as text.
+    filters_text = filters_words(who or "全部")
+    shown_filters = filters_words(escaping.markdown(who) if who else "全部")
+    st.caption(f"{shown_filters} · 共 {len(entries):,} 条（最多显示 5,000 条，按时间倒序）")
     shown = entries.assign(detail=entries["detail"].map(detail_text))
     st.dataframe(
         shown.rename(columns=AUDIT_COLUMNS),

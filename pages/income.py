@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import formatting
+from dashboard import escaping, formatting
 from dashboard.auth import audit_view, audited_export
 from dashboard.charts.income import income_histogram_figure, income_structure_figure
 from dashboard.components.income import (
@@ -105,7 +105,7 @@ villages = (
 grouping = "village" if villages is not None else "township"
 names = villages if villages is not None else townships
 st.subheader(
-    f"收入区间分布 · {township_names[chosen_township]}各村"
+    f"收入区间分布 · {escaping.markdown(township_names[chosen_township])}各村"
     if villages is not None
     else "收入区间分布 · 各乡镇",
     anchor=False,

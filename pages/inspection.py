@@ -3,6 +3,7 @@ the sealed plan for the team, and the findings they bring back."""
 
 import streamlit as st
 
+from dashboard import escaping
 from dashboard.auth import audited_export
 from dashboard.components.inspection import (
     DRAW_TAB,
@@ -119,8 +120,8 @@ with tab_draw:
         plan = view.fetch(draw_plan, scope=view.scope, draw_id=int(shown))
         st.markdown(f"#### 抽签 #{plan.draw_id} 密封名单")
         st.markdown(
-            f'<div data-testid="insp-seal">种子：<code>{plan.seed}</code>　'
-            f"输入哈希：<code>{plan.input_hash}</code></div>",
+            f'<div data-testid="insp-seal">种子：<code>{escaping.html(plan.seed)}</code>　'
+            f"输入哈希：<code>{escaping.html(plan.input_hash)}</code></div>",
             unsafe_allow_html=True,
         )
         st.dataframe(

@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import formatting
+from dashboard import escaping, formatting
 from dashboard.auth import audited_export
 from dashboard.charts.rankings import contributions_figure, rank_trend_figure
 from dashboard.components.honour_roll import render_rolls
@@ -79,7 +79,9 @@ st.caption(
 )
 
 if settings.rankings.mode == "traffic_light":
-    lights = townships.groupby("placement")["name"].apply("、".join)
+    lights = townships.groupby("placement")["name"].apply(
+        lambda names: "、".join(escaping.markdown(name) for name in names)
+    )
     for light in ("绿", "黄", "红"):
         st.markdown(f"**{light}灯**：{lights.get(light, '无')}")
 else:
@@ -172,7 +174,7 @@ with tab_units:
         st.warning(
             f"{settings.rankings.summon_window_words}黑榜通报已达 "
             f"{settings.rankings.summon_limit} 次、应约谈主要领导的单位："
-            + "、".join(summoned["name"]),
+            + "、".join(escaping.markdown(name) for name in summoned["name"]),
             icon=":material/campaign:",
         )
     st.dataframe(

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import formatting
+from dashboard import escaping, formatting
 from dashboard.auth import audited_export
 from dashboard.charts.rectification import burndown_figure, progress_figure
 from dashboard.components.countdown import render_countdown
@@ -143,11 +143,12 @@ with progress_tab:
             )
         with table_column:
             headline = projections.iloc[0]
-            # Coloured text, not st.error: a late projection is a finding, not a failure.
+            # Coloured text, not st.error: a late projection is a finding, not a failure. The
+            # sentence names a township: escaped as a whole (it is plain text).
             color = "red" if headline["late"] else "green"
-            st.markdown(f"#### :{color}[{headline['sentence']}]")
+            st.markdown(f"#### :{color}[{escaping.markdown(headline['sentence'])}]")
             st.caption(
-                f"“{milestone['name']}”前到期（含已逾期）的未销号问题，"
+                f"“{escaping.markdown(milestone['name'])}”前到期（含已逾期）的未销号问题，"
                 f"按近 {rules.pace_window_days} 天日均销号数测算；红色为赶不上期限。"
             )
             shown = projections.iloc[1:]
@@ -174,7 +175,10 @@ with progress_tab:
             late = shown[shown["late"]]
             if not late.empty:
                 st.markdown(
-                    "\n".join(f"- :red[{sentence}]" for sentence in late["sentence"].head(3))
+                    "\n".join(
+                        f"- :red[{escaping.markdown(sentence)}]"
+                        for sentence in late["sentence"].head(3)
+                    )
                 )
 
     st.divider()
@@ -241,7 +245,9 @@ with ledger_tab:
     shown = ""
     if total > len(ledger):
         shown = f"；下表列出前 {len(ledger):,} 项，筛选可缩小范围，导出含全部"
-    count_column.markdown(f"**共 {total:,} 项**（{filters_text(filters, options)}{shown}）")
+    count_column.markdown(
+        f"**共 {total:,} 项**（{escaping.markdown(filters_text(filters, options))}{shown}）"
+    )
     export_column.download_button(
         "导出 Excel 台账",
         # Built only when clicked (every item the filters keep, not only the rows shown), as
@@ -278,7 +284,9 @@ with ledger_tab:
         item["id"] = item_id
         history_column, form_column = st.columns([3, 2])
         with history_column:
-            st.markdown(f"**{item['code']}**　{item['description']}")
+            st.markdown(
+                f"**{escaping.markdown(item['code'])}**　{escaping.markdown(item['description'])}"
+            )
             render_history(view.fetch(status_history, scope=view.scope, item_id=item_id))
         with form_column:
             render_status_form(view, item, changed_by=view.access.display_name)

@@ -5,7 +5,7 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import formatting
+from dashboard import escaping, formatting
 from dashboard.auth import audit_view, audited_export
 from dashboard.charts.visits_map import VILLAGE_LAYER, coverage_deck, legend_entries
 from dashboard.components.kpi import Kpi, render_kpis
@@ -174,7 +174,8 @@ if not lowest.empty:
     legend_column.markdown(
         "**最低的村**<br/>"
         + "<br/>".join(
-            f"{row.township}·{row.village} {formatting.percent(row.coverage)}"
+            f"{escaping.markdown(row.township)}·{escaping.markdown(row.village)} "
+            f"{formatting.percent(row.coverage)}"
             for row in lowest.head(5).itertuples()
         ),
         unsafe_allow_html=True,
@@ -183,7 +184,7 @@ if not lowest.empty:
 if chosen is not None:
     place = villages[villages["village_id"] == chosen].iloc[0]
     st.subheader(
-        f"{place['township']}·{place['village']}："
+        f"{escaping.markdown(place['township'])}·{escaping.markdown(place['village'])}："
         f"{duty.label} {formatting.percent(place['coverage'])}"
         f"（{formatting.count(place['visited'])} / {formatting.count(place['covered'])} 户）",
         anchor=False,

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from config.settings import read_settings
+from dashboard import escaping
 from dashboard.navigation import PAGES, PROJECT_ROOT
 from data_access.db import make_engine
 from tests.login import logged_in
@@ -167,7 +168,8 @@ def test_closing_an_item_from_the_page_records_it(writable_app: Path, any_day_co
     submit = next(b for b in app.button if b.proto.label == "提交变更")
     submit.click().run()
     assert not app.exception
-    [saved] = [message.value for message in app.success if code in message.value]
+    # The code is stored text: the message holds it escaped for markdown (shown as typed).
+    [saved] = [m.value for m in app.success if escaping.markdown(code) in m.value]
     assert "已销号" in saved
     # Closed after the reporting date: the figures as of that date still count it open.
     assert ("按报告日期统计仍计为未销号" in saved) is (now.date() > TODAY)

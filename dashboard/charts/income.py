@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.theme import COLORS, apply_theme
+from dashboard.charts.theme import COLORS, apply_theme, plotly_names
 
 TYPE_COLORS = {"脱贫户": COLORS["secondary"], "监测户": "#ef6c00"}
 SOURCE_LABELS = {
@@ -113,7 +113,8 @@ def income_structure_figure(shares: pd.DataFrame, *, height: int = 480) -> go.Fi
     ``shares`` has columns name and wage, business, property, transfer (0–1); rows are drawn
     top to bottom in the given order.
     """
-    ordered = shares.iloc[::-1]
+    # Names as plotly text, for the ticks and the hover alike.
+    ordered = shares.iloc[::-1].assign(name=lambda frame: plotly_names(frame["name"]))
     figure = go.Figure()
     for column, (label, color) in SOURCE_LABELS.items():
         figure.add_bar(

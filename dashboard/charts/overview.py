@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.theme import COLORS, apply_theme
+from dashboard.charts.theme import COLORS, apply_theme, plotly_names
 
 SERIES = (
     ("register_rate", "收支登记完整率", COLORS["secondary"], "circle"),
@@ -20,9 +20,10 @@ def township_rates_figure(by_township: pd.DataFrame, *, height: int = 440) -> go
     be 36 slivers. Expects columns name, register_rate, visit_rate (shares 0–1, NaN = no data).
     """
     weakest = by_township[["register_rate", "visit_rate"]].min(axis=1)
-    ordered = by_township.assign(weakest=weakest).sort_values(
-        "weakest", ascending=False, na_position="first"
-    )
+    # Names as plotly text, for the ticks and the hover alike.
+    ordered = by_township.assign(
+        name=plotly_names(by_township["name"]), weakest=weakest
+    ).sort_values("weakest", ascending=False, na_position="first")
     figure = go.Figure()
     # A grey bar from the weaker to the stronger figure makes each row read as one unit.
     figure.add_bar(

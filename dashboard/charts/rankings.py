@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import escaping
 from dashboard.charts.theme import apply_theme
 from data_access.rankings import INDICATOR_DEFINITIONS
 
@@ -17,8 +18,10 @@ def contributions_figure(ranked: pd.DataFrame, *, name_column: str = "name") -> 
     the reason for every rank at a glance. Circular points are drawn as their own segment
     (negative to the left of zero)."""
     ordered = ranked.iloc[::-1]
+    # Names as plotly text; the hovers show them through %{y}, never inside a template.
     labels = [
-        f"{rank}. {name}" for rank, name in zip(ordered["rank"], ordered[name_column], strict=True)
+        f"{rank}. {escaping.plotly(name)}"
+        for rank, name in zip(ordered["rank"], ordered[name_column], strict=True)
     ]
     figure = go.Figure()
     for indicator, color in zip(INDICATOR_DEFINITIONS, INDICATOR_COLORS, strict=True):
@@ -64,11 +67,13 @@ def rank_trend_figure(history: pd.DataFrame, townships: list[str]) -> go.Figure:
         figure.add_scatter(
             x=[f"{month.year}年{month.month}月" for month in rows["month"]],
             y=rows["rank"],
-            name=name,
+            # The stored name is the trace's (escaped) name, read by the hover as data: put into
+            # the template it would be read as markup and %{…} placeholders.
+            name=escaping.plotly(name),
             mode="lines+markers",
             line={"width": 3},
             marker={"size": 9},
-            hovertemplate=name + "<br>%{x}：第 %{y} 名<extra></extra>",
+            hovertemplate="%{fullData.name}<br>%{x}：第 %{y} 名<extra></extra>",
         )
     apply_theme(figure, height=460)
     figure.update_yaxes(autorange=False, range=[total + 0.5, 0.5], dtick=1, title_text="名次")

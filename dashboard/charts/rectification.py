@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.theme import COLORS, apply_theme
+from dashboard import escaping
+from dashboard.charts.theme import COLORS, apply_theme, plotly_names
 
 CLOSED_COLOR = COLORS["good"]
 OPEN_COLOR = "#f9a825"
@@ -20,7 +21,8 @@ def progress_figure(progress: pd.DataFrame, *, title: str, height: int | None = 
     Expects ``rectification.progress_by`` (name, total, closed, open, overdue, closed_share).
     """
     # Plotly draws the first category at the bottom: reverse so the weakest group is on top.
-    ordered = progress.iloc[::-1]
+    # Names as plotly text, for the ticks and the hover alike.
+    ordered = progress.iloc[::-1].assign(name=lambda frame: plotly_names(frame["name"]))
     figure = go.Figure()
     for column, label, color in (
         ("closed", "已销号", CLOSED_COLOR),
@@ -112,7 +114,7 @@ def burndown_figure(
         figure.add_annotation(
             x=milestone.day,
             y=top,
-            text=milestone.name,
+            text=escaping.plotly(milestone.name),
             showarrow=False,
             yanchor="bottom",
             font={"size": 13, "color": "#5f6673"},

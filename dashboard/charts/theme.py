@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
+
+from dashboard import escaping
 
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 COLORS = {
@@ -12,6 +15,12 @@ COLORS = {
     "muted": "#9aa0a6",
     "good": "#2e7d32",
 }
+
+
+def plotly_names(names: pd.Series) -> pd.Series:
+    """Stored names as plotly text (escaping.plotly), missing ones left missing: a frame's label
+    column goes through this before the figure is built, so its ticks and hovers agree."""
+    return names.map(escaping.plotly, na_action="ignore")
 
 
 def apply_theme(figure: go.Figure, *, height: int) -> go.Figure:

@@ -17,7 +17,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.types import String
 
-from dashboard import formatting
+from dashboard import escaping, formatting
 from dashboard.charts.theme import FONT_FAMILY
 
 Color = list[int]
@@ -62,9 +62,11 @@ TOWNSHIP_LINE: Color = [96, 125, 139, 255]
 LABEL_COLOR: Color = [38, 50, 56, 255]
 SELECTED_LINE: Color = [21, 101, 192, 255]
 
+# pydeck puts a point's values into the template as they are: the names it reads are escaped
+# for HTML (village_points). The township labels are drawn as glyphs (TextLayer), not markup.
 TOOLTIP = {
     "html": (
-        "<b>村：{village}</b><br/>乡镇：{township}<br/>覆盖率：{coverage_label}"
+        "<b>村：{village_html}</b><br/>乡镇：{township_html}<br/>覆盖率：{coverage_label}"
         "<br/>户数：{covered}<br/>未走访户数：{unvisited}"
     ),
     "style": {
@@ -161,6 +163,8 @@ def fitted_view(
 
 def village_points(villages: pd.DataFrame) -> pd.DataFrame:
     """The village rows as the map draws them: colours, labels for the tooltip, JSON-safe values.
+    The names are there only as the tooltip's HTML (village_html, township_html): the browser
+    gets no other copy of them with the points.
 
     Expects ``with_coverage`` columns (village_id, village, township, lon, lat, covered,
     unvisited, coverage)."""
@@ -169,8 +173,8 @@ def village_points(villages: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "village_id": located["village_id"].astype(int),
-            "village": located["village"],
-            "township": located["township"],
+            "village_html": [escaping.html(name) for name in located["village"]],
+            "township_html": [escaping.html(name) for name in located["township"]],
             "lon": located["lon"].astype(float),
             "lat": located["lat"].astype(float),
             "covered": located["covered"].astype(int),
@@ -300,7 +304,8 @@ def coverage_deck(
     layers = [
         pdk.Layer(
             "PolygonLayer",
-            township_shapes(townships),
+            # Outlines only: not pickable, so the names would be dead weight in the browser.
+            township_shapes(townships)[["rings"]],
             id=TOWNSHIP_LAYER,
             get_polygon="rings",
             get_fill_color=TOWNSHIP_FILL,

@@ -4,13 +4,13 @@ income bands, laid out for the wall's screen (dashboard.meeting.screen)."""
 from __future__ import annotations
 
 import math
-from html import escape
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import escaping
 from dashboard.charts.rankings import contributions_figure
-from dashboard.charts.theme import apply_theme
+from dashboard.charts.theme import apply_theme, plotly_names
 from dashboard.meeting.screen import (
     AXIS_FONT,
     AXIS_SPACE,
@@ -50,7 +50,8 @@ def legend_html(figure: go.Figure) -> str:
     return (
         '<div class="wall-chart-legend">'
         + "".join(
-            f'<span><i style="background:{trace.marker.color}"></i>{escape(trace.name)}</span>'
+            f'<span><i style="background:{trace.marker.color}"></i>'
+            f"{escaping.html(trace.name)}</span>"
             for trace in figure.data
         )
         + "</div>"
@@ -140,7 +141,11 @@ def overdue_figure(
 ) -> go.Figure:
     """Open and overdue rectification items of the ``rows`` townships with most overdue, most
     at the top."""
-    ordered = by_township.sort_values(["overdue", "open"]).tail(rows)
+    ordered = (
+        by_township.sort_values(["overdue", "open"])
+        .tail(rows)
+        .assign(name=lambda frame: plotly_names(frame["name"]))
+    )
     figure = go.Figure()
     figure.add_bar(
         y=ordered["name"],
@@ -191,7 +196,7 @@ def income_bands_figure(
     for band, color in zip(low_bands, colors, strict=False):
         households = merged[merged["band"] == band].groupby("name")["households"].sum()
         figure.add_bar(
-            y=order,
+            y=[escaping.plotly(name) for name in order],
             x=[int(households.get(name, 0)) for name in order],
             name=labels[band],
             orientation="h",

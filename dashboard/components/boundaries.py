@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard import escaping
 from dashboard.components.layout import row_height
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
@@ -44,7 +45,9 @@ _FLASH_KEY = "_boundary_flash"
 
 
 def _bulleted(lines: list[str]) -> str:
-    return "\n".join(f"- {line}" for line in lines)
+    """A markdown list of ``lines``, each shown as text (they quote the file's property values,
+    feature labels and place names)."""
+    return "\n".join(f"- {escaping.markdown(line)}" for line in lines)
 
 
 def _refused(error: BoundaryError) -> None:
@@ -181,7 +184,8 @@ def _render_report(report: BoundaryReport) -> None:
     ):
         column.metric(label, f"{value:,}", border=True)
     st.caption(
-        f"{report.matching}；坐标按 {'GCJ-02 换算' if report.source == 'gcj02' else 'WGS84'}"
+        f"{escaping.markdown(report.matching)}；"
+        f"坐标按 {'GCJ-02 换算' if report.source == 'gcj02' else 'WGS84'}"
     )
     if report.warnings:
         st.warning(_bulleted(report.warnings), icon=":material/warning:")

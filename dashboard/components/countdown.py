@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import pandas as pd
 import streamlit as st
 
 from config.settings import RectificationSettings
+from dashboard import escaping
 from data_access.periods import day_label
 
 URGENCY_COLORS = {"urgent": "#c62828", "warning": "#ef6c00", "calm": "#2e7d32"}
@@ -34,7 +33,7 @@ def countdown_html(milestones: pd.DataFrame, settings: RectificationSettings, li
         )
         cards.append(
             f'<div class="countdown-card" style="border-top:6px solid {color}">'
-            f'<div class="countdown-name">{escape(row.name)}</div>'
+            f'<div class="countdown-name">{escaping.html(row.name)}</div>'
             f'<div class="countdown-days" style="color:{color}">'
             f"{'今天' if row.days_left == 0 else f'还有 {row.days_left} 天'}</div>"
             f'<div class="countdown-meta">{day_label(row.due_on)} · {open_line}</div></div>'

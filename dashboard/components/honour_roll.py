@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import pandas as pd
 import streamlit as st
+
+from dashboard import escaping
 
 PANEL_STYLE = (
     "<style>"
@@ -27,9 +27,9 @@ def roll_html(title: str, rows: pd.DataFrame) -> str:
     background, ink = TONES[title]
     items = "".join(
         f'<div class="roll-row"><span class="roll-rank" style="color:{ink}">{row.rank}</span>'
-        f'<span class="roll-name">{escape(str(row.name))}</span>'
+        f'<span class="roll-name">{escaping.html(str(row.name))}</span>'
         f'<span class="roll-score">{row.composite:.1f} 分</span>'
-        f'<span class="roll-reason">{escape(row.reason)}</span></div>'
+        f'<span class="roll-reason">{escaping.html(row.reason)}</span></div>'
         for row in rows.itertuples()
     )
     return (
@@ -55,7 +55,7 @@ def placements_html(ranked: pd.DataFrame, *, mode: str) -> str:
         names = ranked[ranked["placement"] == placement]["name"]
         if placement == "黑榜":
             names = names.iloc[::-1]
-        listed = "、".join(escape(name) for name in names) or "无"
+        listed = "、".join(escaping.html(name) for name in names) or "无"
         parts.append(f'<span style="color:{color};font-weight:700">{title}</span>　{listed}')
     return (
         '<div data-testid="placements" style="font-size:1.15rem;margin:2px 0 6px 0">'

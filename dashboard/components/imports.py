@@ -17,6 +17,7 @@ import threading
 
 import streamlit as st
 
+from dashboard import escaping
 from dashboard.auth import audited_export, read_now
 from dashboard.components.layout import row_height
 from dashboard.context import ViewContext
@@ -205,21 +206,22 @@ def render_import(view: ViewContext) -> None:
     sheet = st.session_state.get(SHEET_KEY)
     header_rows = st.session_state.get(HEADER_ROWS_KEY)
     mapping = st.session_state.get(_MAPPING_KEY, {})
+    # The messages quote sheet names, header cells and the file's name: shown as text.
     try:
         prepared = _prepared(view, content, upload.name, kind, sheet, header_rows, mapping)
     except SheetChoiceError as error:
-        st.info(str(error), icon=":material/tab:")
+        st.info(escaping.markdown(error), icon=":material/tab:")
         _sheet_picker(error.sheets)
         return
     except HeaderProblemError as error:
         # The file can still be read: the clerk picks the header rows or maps the columns.
-        st.error(f"**无法按此表头导入**：{error}", icon=":material/table_rows:")
+        st.error(f"**无法按此表头导入**：{escaping.markdown(error)}", icon=":material/table_rows:")
         _header_picker(error.preview, error.header_rows)
         if error.columns:
             _mapping_form(kind, error.columns, expanded=True)
         return
     except ImportRefusedError as error:
-        st.error(f"**拒绝导入**：{error}", icon=":material/block:")
+        st.error(f"**拒绝导入**：{escaping.markdown(error)}", icon=":material/block:")
         _audit_refusal(view, upload.name, content, str(error))
         return
     except Exception:  # a file no check foresaw must not take the page down
@@ -235,7 +237,8 @@ def render_import(view: ViewContext) -> None:
     _header_picker(prepared.preview, prepared.header_rows)
     if prepared.unresolved:
         st.warning(
-            f"**暂不能确认导入**：{unresolved_message(prepared)}", icon=":material/payments:"
+            f"**暂不能确认导入**：{escaping.markdown(unresolved_message(prepared))}",
+            icon=":material/payments:",
         )
     _mapping_form(kind, prepared.columns, expanded=bool(prepared.unresolved))
     ctx = _context(view, upload.name)
@@ -313,7 +316,7 @@ def _mapping_form(kind: Kind, columns: tuple[HeaderColumn, ...], *, expanded: bo
                 column.field if column.field else LEAVE_OUT if column.how == "dropped" else AS_READ
             )
             grid[position % 3].selectbox(
-                f"{column.letter} 列“{column.text}”",
+                f"{column.letter} 列“{escaping.markdown(column.text)}”",
                 options,
                 index=options.index(current),
                 format_func=label,
@@ -345,7 +348,7 @@ def _sheet_picker(sheets: tuple[str, ...]) -> None:
 def _render_report(view: ViewContext, prepared: Prepared, report: ImportReport) -> None:
     limit = view.settings.imports.preview_rows
     counts = report.counts
-    st.caption(" · ".join(prepared.notes()))
+    st.caption(" · ".join(escaping.markdown(note) for note in prepared.notes()))
     st.markdown("**试导入结果**（尚未写入）")
     for column, (label, value) in zip(
         st.columns(4),
@@ -444,7 +447,7 @@ def _render_commit(
                 max_rejected_stored=view.settings.imports.max_rejected_stored,
             )
     except ImportRefusedError as error:
-        st.error(f"**未导入**：{error}", icon=":material/block:")
+        st.error(f"**未导入**：{escaping.markdown(error)}", icon=":material/block:")
         return
     except Exception:
         logger.exception("import commit failed")

@@ -3,11 +3,9 @@ column formats and its click-through."""
 
 from __future__ import annotations
 
-from html import escape
-
 import streamlit as st
 
-from dashboard import formatting
+from dashboard import escaping, formatting
 from data_access.income.growth import GrowthCheck
 from data_access.income.summary import IncomeGrowth, IncomeHeadline, IncomeSources
 
@@ -87,9 +85,9 @@ def render_growth_checks(checks: list[GrowthCheck], *, growth: IncomeGrowth, yea
         st.html(
             f'<div data-testid="growth-check" style="border-left:6px solid {color};'
             f'background:#f7f7f9;border-radius:4px;padding:6px 12px;margin-bottom:8px">'
-            f'<div style="font-size:1.05rem;font-weight:600">{escape(check.name)}'
+            f'<div style="font-size:1.05rem;font-weight:600">{escaping.html(check.name)}'
             f'<span style="float:right;color:{color}">{verdict}</span></div>'
-            f'<div style="font-size:.95rem;color:#3c4350">{escape(detail)}</div></div>'
+            f'<div style="font-size:.95rem;color:#3c4350">{escaping.html(detail)}</div></div>'
         )
     if growth.this_year is not None and growth.last_year is not None:
         st.caption(

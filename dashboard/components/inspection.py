@@ -8,6 +8,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
+from dashboard import escaping
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
 from data_access.inspection.draw import DrawParameters, make_draw, new_seed
@@ -169,7 +170,8 @@ def render_verification(view: ViewContext, draw_id: int) -> None:
         with engine_for(view.database_url).connect() as conn:
             outcome = verify_draw(conn=conn, draw_id=draw_id, settings=view.settings)
     except (InspectionError, SamplingError) as error:
-        st.warning(str(error), icon=":material/help:")
+        # May quote a key of the stored parameters.
+        st.warning(escaping.markdown(error), icon=":material/help:")
         return
     if outcome.matches:
         st.success(outcome.sentence(), icon=":material/verified:")
@@ -247,7 +249,9 @@ def render_finding_form(view: ViewContext, plan: DrawPlan, *, recorded_by: str) 
     except InspectionError as error:
         st.warning(str(error), icon=":material/block:")
         return
-    st.session_state[_FLASH_KEY] = f"已记录：{villages[village_id]}的检查结果，上次暗访日期已更新。"
+    st.session_state[_FLASH_KEY] = (
+        f"已记录：{escaping.markdown(villages[village_id])}的检查结果，上次暗访日期已更新。"
+    )
     if save:
         del st.session_state["insp-finding-text"]
     st.rerun()
@@ -288,7 +292,7 @@ def render_conversion_form(
         st.warning(str(error), icon=":material/block:")
         return
     st.session_state[_FLASH_KEY] = (
-        f"已转为整改问题 {code}（来源：督查暗访，状态：未整改，限期 "
+        f"已转为整改问题 {escaping.markdown(code)}（来源：督查暗访，状态：未整改，限期 "
         f"{view.settings.inspection.rectification_deadline_days} 天）。"
     )
     st.rerun()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import escaping
 from dashboard.context import ViewContext
 from data_access.periods import month_label
 
@@ -33,7 +34,8 @@ def page_header(view: ViewContext, title: str) -> None:
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     left.title(title, anchor=False)
     right.markdown(
-        f'<div class="page-stamp" data-testid="data-stamp">{stamp_text(view)}</div>',
+        # The stamp is stored text (meta.data_as_of): escaped for the HTML block it sits in.
+        f'<div class="page-stamp" data-testid="data-stamp">{escaping.html(stamp_text(view))}</div>',
         unsafe_allow_html=True,
     )
 

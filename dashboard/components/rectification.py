@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import escaping
 from dashboard.components.layout import row_height
 from dashboard.context import ViewContext
 from data_access.models import RectificationKind, RectificationStatus
@@ -209,7 +210,10 @@ def render_status_form(view: ViewContext, item: pd.Series, *, changed_by: str) -
     shown = st.session_state.get(_SHOWN_VERSION_KEY, {})
     targets = [s.value for s in RectificationStatus if s.value != item["status"]]
     with st.form("rect-status-form", border=True):
-        st.markdown(f"**变更 {item['code']} 的整改状态**（当前：{item['status']}）")
+        st.markdown(
+            f"**变更 {escaping.markdown(item['code'])} 的整改状态**"
+            f"（当前：{escaping.markdown(item['status'])}）"
+        )
         left, middle = st.columns([1, 1])
         to_status = left.selectbox("变更为", targets, key="rect-to-status")
         # A completion is a fact of the calendar: it cannot lie after today (the wall clock's
@@ -232,6 +236,7 @@ def render_status_form(view: ViewContext, item: pd.Series, *, changed_by: str) -
         submitted = st.form_submit_button("提交变更", type="primary")
     if submitted:
         closing = to_status == RectificationStatus.CLOSED
+        # A refusal names the item by its stored code: its message is shown as text.
         try:
             with view.write(author=changed_by) as write:
                 result = change_status(
@@ -244,11 +249,14 @@ def render_status_form(view: ViewContext, item: pd.Series, *, changed_by: str) -
                     completed_on=completed_on if closing else None,
                 )
         except StaleItemError as error:
-            st.warning(str(error), icon=":material/sync_problem:")
+            st.warning(escaping.markdown(error), icon=":material/sync_problem:")
         except StatusChangeError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(escaping.markdown(error), icon=":material/error:")
         else:
-            message = f"已保存：{result.code} 由“{result.from_status}”变更为“{result.to_status}”。"
+            message = (
+                f"已保存：{escaping.markdown(result.code)} 由“{result.from_status}”"
+                f"变更为“{result.to_status}”。"
+            )
             if closing and completed_on > view.reporting_date:
                 # The figures are reckoned to a fixed reporting date that the closing lies after.
                 message += (

@@ -4,11 +4,10 @@ household, no person's name, no inspection target)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 
 import streamlit as st
 
-from dashboard import formatting
+from dashboard import escaping, formatting
 from dashboard.charts.visits_map import coverage_deck, legend_entries
 from dashboard.charts.wall import (
     income_bands_figure,
@@ -180,13 +179,14 @@ def visits_panel(view: ViewContext, screen: Screen) -> None:
         height=height,
     )
     swatches = "".join(
-        f'<div class="wall-legend"><span style="background:{color}"></span>{escape(label)}</div>'
+        f'<div class="wall-legend"><span style="background:{color}"></span>'
+        f"{escaping.html(label)}</div>"
         for label, color in legend_entries()
     )
     visited, covered = int(villages["visited"].sum()), int(villages["covered"].sum())
     legend_column.html(
         MEETING_CSS
-        + f'<div class="wall-legend-title">{escape(duty.label)}覆盖率</div>'
+        + f'<div class="wall-legend-title">{escaping.html(duty.label)}覆盖率</div>'
         + '<div class="wall-legend-note">每个圆点为一个村</div>'
         + swatches
         + f'<div class="wall-tile narrow"><div class="label">全县</div>'

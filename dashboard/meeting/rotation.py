@@ -4,8 +4,8 @@ progress bar under the panel."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
+from dashboard import escaping
 from dashboard.meeting.screen import (
     Screen,
 )
@@ -60,7 +60,8 @@ def progress_html(
     line warns that the data could not be refreshed for that long (on this line, so that the
     warning takes no height from the panel)."""
     dots = "".join(
-        f'<span class="dot{" on" if position == index else ""}" title="{escape(title)}"></span>'
+        f'<span class="dot{" on" if position == index else ""}"'
+        f' title="{escaping.html(title)}"></span>'
         for position, title in enumerate(titles)
     )
     if paused:
@@ -70,7 +71,8 @@ def progress_html(
     return (
         f'<div class="wall-progress" data-testid="wall-progress" data-index="{index}"'
         f' data-paused="{str(paused).lower()}" data-screen="{screen.width}x{screen.height}">'
-        f"{dots}<span>第 {index + 1}/{len(titles)} 屏 · {escape(titles[index])} · {state}</span>"
+        f"{dots}<span>第 {index + 1}/{len(titles)} 屏 · {escaping.html(titles[index])} · "
+        f"{state}</span>"
         f"{_stale_html(stale_after_minutes)}</div>"
     )
 

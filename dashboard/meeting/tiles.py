@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
-from dashboard import formatting
+from dashboard import escaping, formatting
 from data_access.overview import Briefing, Figure
 
 INK = "#1f2430"
@@ -26,10 +25,10 @@ class Tile:
 def tiles_html(tiles: list[Tile], *, columns: int = 4) -> str:
     cells = "".join(
         f'<div class="wall-tile" style="border-left-color:{TONES[t.tone]}">'
-        f'<div class="label">{escape(t.label)}</div>'
+        f'<div class="label">{escaping.html(t.label)}</div>'
         f'<div class="value" style="color:{TONES[t.tone]};--chars:{max(len(t.value), 1)}">'
-        f"{escape(t.value)}</div>"
-        f'<div class="note">{escape(t.note)}</div></div>'
+        f"{escaping.html(t.value)}</div>"
+        f'<div class="note">{escaping.html(t.note)}</div></div>'
         for t in tiles
     )
     return (
