@@ -225,3 +225,21 @@ def test_an_empty_note_is_refused_with_a_message(writable_app: Path):
     next(b for b in app.button if b.proto.label == "提交变更").click().run()
     assert not app.exception
     assert any("变更说明" in error.value for error in app.error)
+
+
+def _forged_filter_script() -> None:
+    import streamlit as st
+
+    from dashboard.components.layout import known_choices
+
+    # As a tampered browser message would hand it back: a township id the page never offered.
+    chosen = known_choices(["999999"], [1, 2, 3], label="责任乡镇")
+    st.dataframe({"township_id": chosen})
+
+
+def test_a_filter_value_the_page_never_offered_stops_on_a_chinese_refusal():
+    app = AppTest.from_function(_forged_filter_script).run()
+    assert not app.exception
+    assert "筛选条件无效" in "\n".join(element.value for element in app.error)
+    assert "责任乡镇" in app.error[0].value
+    assert not app.dataframe, "the run stops before anything uses the value"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 import streamlit as st
 
 from dashboard import escaping
 from dashboard.context import ViewContext
 from data_access.periods import month_label
+
+T = TypeVar("T")
 
 # Tighter top padding so a briefing fits one 1920×1080 screen; no external fonts (offline).
 _BASE_CSS = """
@@ -49,3 +54,18 @@ def render_error_page(headline: str, detail: str) -> None:
     """A clear Chinese message instead of a traceback."""
     st.title("衔接督导看板", anchor=False)
     st.error(f"**{headline}**\n\n{detail}", icon=":material/error:")
+
+
+def known_choices(values: Sequence[T], options: Sequence[T], *, label: str) -> list[T]:
+    """``values`` of a select widget when every one is among ``options``. A value the page never
+    offered can only have been forged in the browser's messages (Streamlit hands it back as the
+    text it received): the run stops on a Chinese refusal instead of querying with it."""
+    offered = list(options)
+    if any(value not in offered for value in values):
+        st.error(
+            f"**筛选条件无效**\n\n“{escaping.markdown(label)}”收到了页面没有提供的选项，"
+            "本次查询已拒绝。请刷新页面后重新选择。",
+            icon=":material/block:",
+        )
+        st.stop()
+    return list(values)

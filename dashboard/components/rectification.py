@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import escaping
-from dashboard.components.layout import row_height
+from dashboard.components.layout import known_choices, row_height
 from dashboard.context import ViewContext
 from data_access.models import RectificationKind, RectificationStatus
 from data_access.rectification import (
@@ -96,12 +96,14 @@ def render_ledger_filters(options: LedgerOptions) -> LedgerFilter:
     )
     overdue_only = second[2].checkbox("只看逾期", key="rect-f-overdue")
     return LedgerFilter(
-        sources=tuple(sources),
-        categories=tuple(categories),
-        statuses=tuple(statuses),
-        township_ids=tuple(townships),
-        unit_ids=tuple(units),
-        kinds=tuple(kinds),
+        sources=tuple(known_choices(sources, options.sources, label="问题来源")),
+        categories=tuple(known_choices(categories, options.categories, label="问题类别")),
+        statuses=tuple(
+            known_choices(statuses, [s.value for s in RectificationStatus], label="整改状态")
+        ),
+        township_ids=tuple(known_choices(townships, list(options.townships), label="责任乡镇")),
+        unit_ids=tuple(known_choices(units, list(options.units), label="责任单位")),
+        kinds=tuple(known_choices(kinds, [k.value for k in RectificationKind], label="整改类型")),
         overdue_only=overdue_only,
     )
 
