@@ -86,20 +86,40 @@ def _resume(settings: Settings) -> None:
         st.session_state[_ACTIVE_KEY] = now
 
 
-def session_ended(settings: Settings, access: Access) -> str | None:
-    """Why this Streamlit session's sign-in no longer holds (None: it holds): idle here, or its
-    server-side session ended, expired or was revoked (checked on every run and every turn of
-    the wall). Records the run as activity of the session."""
+def _state_value(state: Any, key: str) -> Any:
+    """``key`` of a session state (st.session_state, or the state captured for a deferred
+    export, which has no ``get``); None when absent."""
+    try:
+        return state[key]
+    except KeyError:
+        return None
+
+
+def session_ended(settings: Settings, access: Access, state: Any = st.session_state) -> str | None:
+    """Why the sign-in held in ``state`` no longer holds (None: it holds): idle here, or its
+    server-side session ended, expired or was revoked (checked on every run, every turn of the
+    wall and every deferred export). Records the run as activity of the session."""
     now = settings.clock.now()
     lifetime = lifetime_for(settings, access.roles)
-    last_active = st.session_state.get(_ACTIVE_KEY)
+    last_active = _state_value(state, _ACTIVE_KEY)
     if not isinstance(last_active, datetime) or now - last_active > lifetime.idle:
         return sessions.Ended.IDLE
-    session_id = st.session_state.get(_SESSION_KEY)
+    session_id = _state_value(state, _SESSION_KEY)
     if session_id is None:
         return None
     with change(engine_for(settings.database_url), by=access.username, at=now) as write:
         return sessions.check(write.conn, session_id=session_id, now=now, lifetime=lifetime)
+
+
+def _view_ended(view: ViewContext, state: Any) -> str | None:
+    """Why the view's sign-in no longer holds in ``state``: another (or no) user signed in
+    there, the account changed (disabled, other roles or township), or session_ended."""
+    if _state_value(state, _USER_KEY) != view.access.username:
+        return "signed_out"
+    with engine_for(view.database_url).connect() as conn:
+        if access_for(conn=conn, username=view.access.username) != view.access:
+            return "account_changed"
+    return session_ended(view.settings, view.access, state)
 
 
 def signed_in_access(*, conn: Connection, settings: Settings) -> Access | None:
@@ -126,12 +146,7 @@ def signed_in_access(*, conn: Connection, settings: Settings) -> Access | None:
 def still_signed_in(view: ViewContext) -> bool:
     """For a fragment's own reruns (the wall's timer), which skip the entry script: whether
     the view's user may still see it (same account, active, same roles, session holding)."""
-    if st.session_state.get(_USER_KEY) != view.access.username:
-        return False
-    with engine_for(view.database_url).connect() as conn:
-        if access_for(conn=conn, username=view.access.username) != view.access:
-            return False
-    return session_ended(view.settings, view.access) is None
+    return _view_ended(view, st.session_state) is None
 
 
 def sign_out(notice: str | None = None) -> None:
@@ -278,11 +293,6 @@ def audit_view(target: str, *, rows: int | None = None, detail: dict | None = No
     _write_audit(action=AuditAction.VIEW, target=target, rows=rows, detail=detail)
 
 
-def audit_export(what: str, rows: int | None = None) -> None:
-    """A download button's on_click: record what was exported and how many rows."""
-    _write_audit(action=AuditAction.EXPORT, target=what, rows=rows)
-
-
 class ExportRefusedError(RuntimeError):
     """A deferred export asked for after its session ended or its user changed."""
 
@@ -304,11 +314,7 @@ def audited_export(what: str, build: Callable[[], bytes], *, rows: int | None = 
     def produce() -> bytes:
         engine, clock = engine_for(view.database_url), view.clock
         username = view.access.username
-        reason = _export_refusal(session, view)
-        if reason is None:
-            with engine.connect() as conn:
-                if access_for(conn=conn, username=username) != view.access:
-                    reason = "account_changed"
+        reason = "no_session" if session is None else _view_ended(view, session)
         if reason is not None:
             with change(engine, by=username, at=clock.now()) as write:
                 write.audit(AuditAction.REFUSED, target=what, detail={"export": reason})
@@ -319,22 +325,6 @@ def audited_export(what: str, build: Callable[[], bytes], *, rows: int | None = 
         return content
 
     return produce
-
-
-def _export_refusal(session: Any, view: ViewContext) -> str | None:
-    """Why this session may no longer export (None: it may)."""
-    if session is None:
-        return "no_session"
-    try:
-        username, last_active = session[_USER_KEY], session[_ACTIVE_KEY]
-    except KeyError:
-        return "signed_out"
-    if username != view.access.username:
-        return "signed_out"
-    idle_limit = timedelta(minutes=view.settings.auth.idle_timeout_minutes)
-    if not isinstance(last_active, datetime) or view.clock.now() - last_active > idle_limit:
-        return "idle"
-    return None
 
 
 def audit_refusal(target: str) -> None:
