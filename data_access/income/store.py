@@ -166,6 +166,12 @@ def stored_version(conn: Connection, kind: str, month: date, key: str = "") -> i
     ).scalar_one_or_none()
 
 
+def _is_current(conn: Connection, kind: str, month: date, version: int, key: str = "") -> bool:
+    """Whether the stored rows of ``kind`` for ``month`` are current for ``version`` (or newer)."""
+    stamp = stored_version(conn, kind, month, key)
+    return stamp is not None and stamp >= version
+
+
 def _claim(writer: Connection, kind: str, month: date, key: str, version: int) -> bool:
     """Inside a store's transaction, before its rows: stamp the month ``version`` (locking the
     stamp on PostgreSQL until the store commits). False when rows as new or newer are stored
@@ -205,23 +211,23 @@ def _store(engine: Engine, version: int, month: date) -> bool:
     for _ in range(_ATTEMPTS):
         try:
             with engine.begin() as writer:
-                if _claim(writer, BASIS, month, "", version):
-                    writer.execute(delete(IncomeSnapshot).where(IncomeSnapshot.month == month))
-                    writer.execute(_insert_basis(month))
+                if not _claim(writer, BASIS, month, "", version):
+                    return True
+                writer.execute(delete(IncomeSnapshot).where(IncomeSnapshot.month == month))
+                writer.execute(_insert_basis(month))
         except LOST_RACE:
             continue  # a concurrent store: look at the stamp again
         refresh_statistics(engine, IncomeSnapshot.__tablename__)
         return True
     with engine.connect() as conn:
-        return (stored_version(conn, BASIS, month) or -1) >= version
+        return _is_current(conn, BASIS, month, version)
 
 
 def income_basis(conn: Connection, month: date) -> Subquery:
     """The basis of ``month`` for the current registers version, read from the stored rows
     (counted first when they are not current). Same columns as live_basis."""
     version = sources_version(conn, BASIS_SOURCES, income_window(month))
-    stamp = stored_version(conn, BASIS, month)
-    stored = stamp is not None and stamp >= version
+    stored = _is_current(conn, BASIS, month, version)
     if not stored and not (_has_registers(conn, month) and _store(conn.engine, version, month)):
         return live_basis(month)
     snapshot = IncomeSnapshot
@@ -304,8 +310,7 @@ def warm_income(engine: Engine, months: Iterable[date]) -> int:
     with engine.connect() as conn:
         for month in months:
             version = sources_version(conn, BASIS_SOURCES, income_window(month))
-            stamp = stored_version(conn, BASIS, month)
-            if (stamp is None or stamp < version) and _has_registers(conn, month):
+            if not _is_current(conn, BASIS, month, version) and _has_registers(conn, month):
                 _store(engine, version, month)
                 computed += 1
     return computed
@@ -344,7 +349,7 @@ def _follow_basis(
                 .values(sources_version=version)
             )
             if not followed.rowcount:
-                return (stored_version(writer, PROJECTIONS, month, key) or -1) >= version
+                return _is_current(writer, PROJECTIONS, month, version, key)
             for chunk, keyed in chunks:
                 writer.execute(
                     delete(IncomeProjection).where(
@@ -355,7 +360,7 @@ def _follow_basis(
                 )
                 writer.execute(insert(IncomeProjection).from_select(_INSERTED, keyed))
     except LOST_RACE:
-        return (stored_version(conn, PROJECTIONS, month, key) or -1) >= version
+        return _is_current(conn, PROJECTIONS, month, version, key)
     return True
 
 
@@ -416,7 +421,7 @@ def _store_projections(
             continue  # a concurrent store: look at the stamp again
         refresh_statistics(conn.engine, IncomeProjection.__tablename__)
         return True
-    return (stored_version(conn, PROJECTIONS, month, key) or -1) >= version
+    return _is_current(conn, PROJECTIONS, month, version, key)
 
 
 def income_projections(
@@ -429,10 +434,8 @@ def income_projections(
     stored first, in SQL and in a transaction of its own. Read live from ``rows()`` when a store
     keeps losing to concurrent ones. Columns: PROJECTION_COLUMNS; the reader filters its scope."""
     version = sources_version(conn, PROJECTION_SOURCES, income_window(month))
-    stamp = stored_version(conn, PROJECTIONS, month, fingerprint)
-    current = stamp is not None and stamp >= version
     if not (
-        current
+        _is_current(conn, PROJECTIONS, month, version, fingerprint)
         or _follow_basis(conn, month, fingerprint, version, rows)
         or _store_projections(conn, month, fingerprint, version, rows)
     ):
