@@ -17,20 +17,24 @@ NOW = datetime(2026, 11, 29, 9, 0)
 LIFETIME = sessions.Lifetime(idle=timedelta(minutes=30), absolute=timedelta(days=7))
 
 
+def _add_leader(conn, username: str, now: datetime) -> None:
+    add_user(
+        conn=conn,
+        username=username,
+        display_name=username,
+        password="correct-horse",
+        roles=[Role.LEADER],
+        by="test",
+        now=now,
+    )
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request):
     name = "fresh_engine" if request.param == "sqlite" else "fresh_postgres"
     engine = request.getfixturevalue(name)
     with engine.begin() as conn:
-        add_user(
-            conn=conn,
-            username="wang",
-            display_name="王局长",
-            password="correct-horse",
-            roles=[Role.LEADER],
-            by="test",
-            now=NOW,
-        )
+        _add_leader(conn, "wang", NOW)
     return engine
 
 
@@ -141,15 +145,7 @@ def test_the_session_route_sets_an_http_only_strict_cookie_once(
 
     now = load_settings().clock.now()
     with fresh_engine.begin() as conn:
-        add_user(
-            conn=conn,
-            username="li",
-            display_name="李",
-            password="correct-horse",
-            roles=[Role.LEADER],
-            by="test",
-            now=now,
-        )
+        _add_leader(conn, "li", now)
         _, ticket = sessions.start(conn, username="li", now=now, lifetime=LIFETIME)
 
     def post(body: bytes, scheme: str = "http"):
