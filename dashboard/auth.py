@@ -69,17 +69,24 @@ _ENDED_NOTICES = {
 }
 
 
-def _resume(settings: Settings) -> None:
-    """Sign this Streamlit session in from the browser's session cookie, when it names a
-    session that still holds (a reload, a deep link, a new tab, a restarted wall)."""
-    token = st.context.cookies.get(SESSION_COOKIE)
+def cookie_session(settings: Settings, token: object) -> sessions.Resumed | None:
+    """The server-side session a browser's session cookie (``token``) names, when it still
+    holds: read by a new Streamlit session (a reload, a deep link, a new tab, a restarted wall)
+    and by the server before it hands out a generated file (dashboard/server.py)."""
     if not isinstance(token, str) or not token:
-        return
+        return None
     now = settings.clock.now()
     with change(engine_for(settings.database_url), by="", at=now) as write:
-        resumed = sessions.resume(
+        return sessions.resume(
             write.conn, token=token, now=now, lifetime_of=_lifetime_of(settings, write.conn)
         )
+
+
+def _resume(settings: Settings) -> None:
+    """Sign this Streamlit session in from the browser's session cookie, when it names a
+    session that still holds."""
+    now = settings.clock.now()
+    resumed = cookie_session(settings, st.context.cookies.get(SESSION_COOKIE))
     if resumed is not None:
         st.session_state[_USER_KEY] = resumed.username
         st.session_state[_SESSION_KEY] = resumed.session_id

@@ -1,6 +1,8 @@
 """The dashboard's server: the Streamlit app (dashboard/app.py) with one route of its own, where a
 signed-in page's browser exchanges its one-time ticket for the HttpOnly session cookie
-(data_access.sessions).
+(data_access.sessions), and one guard: a generated file (every export is served from Streamlit's
+/media/ address) goes only to a browser whose cookie names a session that still holds, so a
+file's address is worthless after sign-out, a disabled account or an expired session.
 
 Run with ``streamlit run dashboard/server.py`` (the Makefile and the systemd unit do). Why this
 way: Streamlit's script cannot set a cookie, and a cookie a page's script sets can be read by
@@ -14,12 +16,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config import load_settings
-from dashboard.auth import SESSION_COOKIE, SESSION_ROUTE
+from dashboard.auth import SESSION_COOKIE, SESSION_ROUTE, cookie_session
 from dashboard.data import engine_for
 from data_access import sessions
 from data_access.commands import change
@@ -63,7 +68,34 @@ async def redeem_ticket(request: Request) -> Response:
     return response
 
 
+def _session_holds(token: str | None) -> bool:
+    return cookie_session(load_settings(), token) is not None
+
+
+class FilesNeedSession:
+    """Refuses (403) a request under ``/media/`` whose session cookie names no session that
+    still holds. Streamlit keeps a generated file at its address until it prunes it, two runs
+    later, and does not know whose it is; the cookie does."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(f"{_base_path()}media/"):
+            token = Request(scope).cookies.get(SESSION_COOKIE)
+            if not await run_in_threadpool(_session_holds, token):
+                refusal = PlainTextResponse(
+                    "请先登录：文件只提供给已登录的会话。",
+                    status_code=403,
+                    headers={"Cache-Control": "no-store"},
+                )
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 app = st.App(
     str(APP),
     routes=[Route(f"{_base_path()}{SESSION_ROUTE}", redeem_ticket, methods=["POST"])],
+    middleware=[Middleware(FilesNeedSession)],
 )

@@ -3,6 +3,8 @@ disabled account end the sign-in in every open tab at its next run; the cookie i
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -103,3 +105,30 @@ def test_a_disabled_account_is_signed_out_at_its_next_click(page, server_url, ac
     expect(page.get_by_text("账号已停用")).to_be_visible()
     page.reload()
     _expect_signed_out(page)
+
+
+def test_an_exported_file_is_refused_at_its_address_once_the_session_ends(
+    page, server_url, account, browser
+):
+    _sign_in(page, f"{server_url}/", account)
+    page.get_by_text("汇报材料：文字摘要与 Excel 简报").click()
+    with page.expect_download(timeout=RUN_TIMEOUT_MS) as started:
+        page.get_by_role("button", name=re.compile("下载简报")).click()
+    address = started.value.url
+    assert "/media/" in address
+    fetched = page.context.request.get(address)
+    assert fetched.status == 200, "the signed-in browser gets its file"
+    assert fetched.body()[:2] == b"PK", "an Excel workbook"
+
+    stranger = browser.new_context()
+    try:
+        refused = stranger.request.get(address)
+        assert refused.status == 403, "no cookie, no file"
+        assert "请先登录" in refused.text()
+    finally:
+        stranger.close()
+
+    page.get_by_role("button", name="退出登录").click()
+    _expect_signed_out(page)
+    after = page.context.request.get(address)
+    assert after.status == 403, "the file's address is worthless after sign-out"
