@@ -23,7 +23,7 @@ from dashboard.auth import (
     render_user_box,
     signed_in_access,
 )
-from dashboard.components.layout import apply_base_style, known_choices, render_error_page
+from dashboard.components.layout import apply_base_style, choose, choose_many, render_error_page
 from dashboard.context import ViewContext, set_current_view
 from dashboard.data import engine_for
 from dashboard.navigation import PAGES, PageSpec
@@ -178,19 +178,17 @@ def build_view(access: Access, menu: dict[str, list[st.Page]]) -> ViewContext | 
 
     with st.sidebar:
         months = sorted(status.months, reverse=True)
-        month = st.selectbox(
+        month = choose(
             "统计月份", months, index=months.index(default), format_func=month_label, key="period"
         )
-        [month] = known_choices([month], months, label="统计月份")
         names = dict(zip(townships["township_id"], townships["name"], strict=True))
-        chosen = st.multiselect(
+        chosen = choose_many(
             "乡镇",
             list(names),
             format_func=names.get,
             placeholder="全部乡镇" if len(names) > 1 else "本乡镇",
             key="townships",
         )
-        chosen = known_choices(chosen, list(names), label="乡镇")
     return ViewContext(
         access=access,
         settings=settings,

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import escaping
 from dashboard.auth import audited_export, read_now, run_change
-from dashboard.components.layout import page_header, row_height
+from dashboard.components.layout import choose, choose_many, page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.audit import audit_workbook, detail_text
 from data_access.audit import AUDIT_COLUMNS, AuditAction, audit_entries
@@ -45,10 +45,10 @@ with users_tab:
         st.subheader("新增用户", anchor=False)
         username = st.text_input("用户名", key="admin-add-username")
         display_name = st.text_input("姓名", key="admin-add-name")
-        roles = st.multiselect(
+        roles = choose_many(
             "角色", [role.value for role in Role], placeholder="请选择角色", key="admin-add-roles"
         )
-        township = st.selectbox(
+        township = choose(
             "所属乡镇（乡镇用户必填）",
             list(township_names),
             format_func=township_names.get,
@@ -76,7 +76,7 @@ with users_tab:
     active = users.loc[users["active"], "username"].tolist()
     with disable_column, st.form("admin-disable"):
         st.subheader("停用用户", anchor=False)
-        target = st.selectbox(
+        target = choose(
             "用户", active, index=None, placeholder="请选择用户", key="admin-disable-user"
         )
         if st.form_submit_button("停用", key="admin-disable-submit") and target:
@@ -91,7 +91,7 @@ with users_tab:
                     st.rerun()
     with reset_column, st.form("admin-reset", clear_on_submit=True):
         st.subheader("重设密码", anchor=False)
-        target = st.selectbox(
+        target = choose(
             "用户",
             users["username"].tolist(),
             index=None,
@@ -115,11 +115,20 @@ with audit_tab:
     period = filter_columns[0].date_input(
         "日期", (today - timedelta(days=30), today), key="audit-dates"
     )
-    who = filter_columns[1].selectbox(
-        "用户", users["username"].tolist(), index=None, placeholder="全部", key="audit-user"
+    who = choose(
+        "用户",
+        users["username"].tolist(),
+        index=None,
+        placeholder="全部",
+        key="audit-user",
+        where=filter_columns[1],
     )
-    actions = filter_columns[2].multiselect(
-        "操作", [action.value for action in AuditAction], placeholder="全部", key="audit-actions"
+    actions = choose_many(
+        "操作",
+        [action.value for action in AuditAction],
+        placeholder="全部",
+        key="audit-actions",
+        where=filter_columns[2],
     )
     start, end = (period[0], period[-1]) if period else (None, None)
     entries = read_now(

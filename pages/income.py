@@ -16,7 +16,7 @@ from dashboard.components.income import (
     render_growth_checks,
     sources_sentence,
 )
-from dashboard.components.layout import page_header, row_height
+from dashboard.components.layout import choose, page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.income import HOUSEHOLD_COLUMNS, household_table, household_workbook
 from data_access.income.bands import (
@@ -111,11 +111,21 @@ st.subheader(
     anchor=False,
 )
 type_column, measure_column, hint_column = st.columns([2, 1, 3], vertical_alignment="center")
-household_type = type_column.segmented_control(
-    "户类型", ["全部", *HouseholdType], default="全部", key="income-band-type"
+household_type = choose(
+    "户类型",
+    ["全部", *HouseholdType],
+    widget="segmented_control",
+    default="全部",
+    key="income-band-type",
+    where=type_column,
 )
-measure = measure_column.segmented_control(
-    "显示", ["户数", "占比"], default="户数", key="income-band-measure"
+measure = choose(
+    "显示",
+    ["户数", "占比"],
+    widget="segmented_control",
+    default="户数",
+    key="income-band-measure",
+    where=measure_column,
 )
 hint_column.caption("点击表中的格子（某乡镇/村 × 某收入区间）即在下方名单中列出这些农户。")
 counts = view.fetch(band_counts, scope=scope, month=view.month, settings=income, grouping=grouping)
@@ -148,38 +158,42 @@ st.dataframe(
 # The household list, filtered in SQL and read one page at a time.
 st.subheader("农户名单", anchor=False)
 filter_columns = st.columns([2, 2, 2, 2, 1.4, 1.4])
-filter_columns[0].selectbox(
+choose(
     "乡镇",
     [ALL, *township_names],
     format_func=lambda key: "全部乡镇" if key == ALL else township_names[key],
     key="income-township",
+    where=filter_columns[0],
 )
 village_names = (
     {} if villages is None else dict(zip(villages["village_id"], villages["name"], strict=True))
 )
 if st.session_state.get("income-village") not in village_names:
     st.session_state["income-village"] = ALL
-filter_columns[1].selectbox(
+choose(
     "行政村",
     [ALL, *village_names],
     format_func=lambda key: "全部行政村" if key == ALL else village_names[key],
     key="income-village",
     disabled=villages is None,
+    where=filter_columns[1],
 )
 band_options = [ALL, *(band.number for band in bands), NO_DATA_BAND]
 if st.session_state.get("income-band", ALL) not in band_options:
     st.session_state["income-band"] = ALL
-filter_columns[2].selectbox(
+choose(
     "收入区间",
     band_options,
     format_func=lambda key: "全部区间" if key == ALL else labels[key],
     key="income-band",
+    where=filter_columns[2],
 )
-filter_columns[3].selectbox(
+choose(
     "户类型",
     [ALL, *HouseholdType],
     format_func=lambda key: "全部" if key == ALL else key,
     key="income-type",
+    where=filter_columns[3],
 )
 filter_columns[4].checkbox("只看收入不增反降", key="income-fell")
 filter_columns[5].checkbox(f"只看低于监测线 {line:,.0f} 元", key="income-below-line")

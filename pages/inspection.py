@@ -18,7 +18,7 @@ from dashboard.components.inspection import (
     render_verification,
     show_flash,
 )
-from dashboard.components.layout import page_header, row_height
+from dashboard.components.layout import choose, page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.inspection import plan_workbook
 from data_access.inspection.draw import TIER_LABELS, inspector_pool, scored_villages
@@ -232,11 +232,12 @@ with tab_log:
         key="insp-log-table",
     )
     left, middle, right, _ = st.columns([2, 1, 1, 3], vertical_alignment="bottom")
-    chosen = left.selectbox(
+    chosen = choose(
         "抽签记录",
         log["draw_id"].tolist(),
         format_func=draw_labels.get,
         key=LOG_DRAW_KEY,
+        where=left,
     )
     if middle.button("复核", key="insp-verify", icon=":material/verified:") and chosen:
         render_verification(view, int(chosen))
@@ -249,7 +250,7 @@ with tab_findings:
     if in_force.empty:
         st.info("还没有有效的抽签。", icon=":material/info:")
     else:
-        draw_id = st.selectbox(
+        draw_id = choose(
             "抽签",
             in_force["draw_id"].tolist(),
             format_func=draw_labels.get,

@@ -8,7 +8,7 @@ from dashboard import escaping, formatting
 from dashboard.auth import audited_export
 from dashboard.charts.rankings import contributions_figure, rank_trend_figure
 from dashboard.components.honour_roll import render_rolls
-from dashboard.components.layout import page_header, row_height
+from dashboard.components.layout import choose, choose_many, page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.rankings import ranking_workbook
 from data_access.overview import townships_in_scope
@@ -116,7 +116,7 @@ with tab_townships:
 with tab_villages:
     choices = view.fetch(townships_in_scope, scope=view.scope)
     names = dict(zip(choices["township_id"], choices["name"], strict=True))
-    chosen = st.selectbox(
+    chosen = choose(
         "乡镇",
         list(names),
         format_func=names.get,
@@ -203,7 +203,7 @@ with tab_units:
 with tab_trend:
     history = view.fetch(rank_history, scope=published, month=view.month, settings=settings)
     default = list(townships[townships["placement"].isin(["红榜", "黑榜"])]["name"])
-    shown = st.multiselect("乡镇", list(townships["name"]), default=default, key="trend-townships")
+    shown = choose_many("乡镇", list(townships["name"]), default=default, key="trend-townships")
     st.plotly_chart(
         rank_trend_figure(history, shown),
         width="stretch",

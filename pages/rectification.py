@@ -9,7 +9,7 @@ from dashboard.auth import audited_export
 from dashboard.charts.rectification import burndown_figure, progress_figure
 from dashboard.components.countdown import render_countdown
 from dashboard.components.kpi import Kpi, render_kpis
-from dashboard.components.layout import page_header, row_height
+from dashboard.components.layout import choose, page_header, row_height
 from dashboard.components.rectification import (
     filters_text,
     item_labels,
@@ -92,11 +92,12 @@ with progress_tab:
         st.info("没有即将到来的时间节点，无法测算完成日期。")
     else:
         names = list(milestones["name"])
-        chosen = st.columns([2, 3])[0].selectbox(
+        chosen = choose(
             "对标时间节点",
             range(len(names)),
             format_func=lambda i: f"{names[i]}（{day_label(milestones['due_on'].iloc[i])}）",
             key="rect-milestone",
+            where=st.columns([2, 3])[0],
         )
         milestone = milestones.iloc[chosen]
         pace = view.fetch(
@@ -183,9 +184,10 @@ with progress_tab:
 
     st.divider()
     breakdown = Breakdown(
-        st.radio(
+        choose(
             "分组",
             [b.value for b in Breakdown],
+            widget="radio",
             horizontal=True,
             key="rect-breakdown",
             label_visibility="collapsed",
@@ -271,7 +273,7 @@ with ledger_tab:
     render_ledger_table(ledger)
 
     labels = item_labels(ledger)
-    item_id = st.selectbox(
+    item_id = choose(
         "查看整改记录、变更状态",
         list(labels),
         index=None,

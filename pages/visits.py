@@ -9,7 +9,7 @@ from dashboard import escaping, formatting
 from dashboard.auth import audit_view, audited_export
 from dashboard.charts.visits_map import VILLAGE_LAYER, coverage_deck, legend_entries
 from dashboard.components.kpi import Kpi, render_kpis
-from dashboard.components.layout import page_header, row_height
+from dashboard.components.layout import choose, page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.visits import (
     LEADERS_BEHIND,
@@ -108,12 +108,14 @@ kpis += [
 render_kpis(kpis)
 
 duty_column, village_column = st.columns([3, 2], vertical_alignment="bottom")
-duty_key = duty_column.radio(
+duty_key = choose(
     "走访职责",
     [duty.key for duty in DUTIES],
     format_func=lambda key: DUTY_BY_KEY[key].label,
     horizontal=True,
     key="visit-duty",
+    widget="radio",
+    where=duty_column,
 )
 duty = DUTY_BY_KEY[duty_key]
 villages = with_coverage(coverage, duty)
@@ -131,13 +133,14 @@ st.session_state["visits-last-map-pick"] = picked
 village_names = {
     int(row.village_id): f"{row.township}·{row.village}" for row in villages.itertuples()
 }
-chosen = village_column.selectbox(
+chosen = choose(
     "查看村",
     list(village_names),
     format_func=village_names.get,
     index=None,
     placeholder="在地图上点选或在此选择一个村",
     key="visit-village",
+    where=village_column,
 )
 st.caption(
     f"**{duty.label}**：{duty.rule_for(visit_settings)}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 from dashboard.navigation import PAGES, PROJECT_ROOT
 
@@ -122,3 +124,47 @@ def test_the_convention_check_finds_a_clock_reading(tmp_path):
         encoding="utf-8",
     )
     assert len(_clock_readings(sample)) == 5
+
+
+_CHOICE_WIDGETS = {
+    "selectbox",
+    "multiselect",
+    "radio",
+    "segmented_control",
+    "pills",
+    "select_slider",
+}
+_CHOICE_HELPERS = "dashboard/components/layout.py"
+
+
+def _choice_widget_calls(path: Path) -> list[str]:
+    """Calls of a Streamlit choice widget (``x.selectbox(…)`` and the like) in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"line {node.lineno}: {node.func.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _CHOICE_WIDGETS
+    ]
+
+
+def test_every_choice_widget_refuses_a_value_it_never_offered():
+    # A forged browser message hands a select back any text; choose/choose_many stop on it.
+    offenders = {}
+    for folder in ("dashboard", "pages"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            name = path.relative_to(PROJECT_ROOT).as_posix()
+            found = _choice_widget_calls(path)
+            if name != _CHOICE_HELPERS and found:
+                offenders[name] = found
+    assert offenders == {}
+
+
+def test_the_choice_widget_check_finds_a_bare_select(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "a = st.selectbox('x', [1])\nb = column.multiselect('y', [2])\nc = choose('z', [3])\n",
+        encoding="utf-8",
+    )
+    assert len(_choice_widget_calls(sample)) == 2

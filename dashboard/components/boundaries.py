@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import escaping
-from dashboard.components.layout import row_height
+from dashboard.components.layout import choose, row_height
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
 from data_access.boundaries import (
@@ -141,13 +141,14 @@ def render_boundaries(view: ViewContext) -> None:
         return f"{'代码' if summary.code_like else '名称'}：{summary.label()}"
 
     property_column, gcj_column = st.columns([3, 2], vertical_alignment="bottom")
-    choice = property_column.selectbox(
+    choice = choose(
         "匹配乡镇所用的属性",
         choices,
         index=0 if detected else None,
         format_func=label,
         placeholder="请选择写乡镇名称或代码的属性",
         key=PROPERTY_KEY,
+        where=property_column,
     )
     gcj02 = gcj_column.checkbox(
         "坐标为 GCJ-02（高德、腾讯等网络地图），导入时换算为 WGS84",

@@ -19,7 +19,7 @@ import streamlit as st
 
 from dashboard import escaping
 from dashboard.auth import audited_export, read_now
-from dashboard.components.layout import row_height
+from dashboard.components.layout import choose, row_height
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
 from dashboard.exports.imports import rejected_workbook
@@ -164,12 +164,13 @@ def _audit_refusal(view: ViewContext, name: str, content: bytes, reason: str) ->
 def render_import(view: ViewContext) -> None:
     """Kind → template → upload → sheet → dry run → rejected rows → commit."""
     limits = view.settings.imports
-    choose, template = st.columns([2, 1], vertical_alignment="bottom")
-    kind_key = choose.selectbox(
+    kind_column, template = st.columns([2, 1], vertical_alignment="bottom")
+    kind_key = choose(
         "台账类别",
         list(KINDS),
         format_func=lambda key: KINDS[key].label,
         key="import-kind",
+        where=kind_column,
     )
     kind = KINDS[kind_key]
     template.download_button(
@@ -279,7 +280,7 @@ def _header_picker(preview: tuple[tuple[int, str], ...], chosen: tuple[int, ...]
     with st.expander(
         f"表头所在行：第 {'、'.join(map(str, chosen))} 行" if chosen else "表头所在行"
     ):
-        st.selectbox(
+        choose(
             "表头所在行",
             options,
             format_func=label,
@@ -315,12 +316,13 @@ def _mapping_form(kind: Kind, columns: tuple[HeaderColumn, ...], *, expanded: bo
             current = (
                 column.field if column.field else LEAVE_OUT if column.how == "dropped" else AS_READ
             )
-            grid[position % 3].selectbox(
+            choose(
                 f"{column.letter} 列“{escaping.markdown(column.text)}”",
                 options,
                 index=options.index(current),
                 format_func=label,
                 key=_MAP_FIELD_KEY.format(column.index),
+                where=grid[position % 3],
             )
         applied = st.form_submit_button("按此对应重新试导入", icon=":material/sync:")
     if applied:
@@ -336,7 +338,7 @@ def _mapping_form(kind: Kind, columns: tuple[HeaderColumn, ...], *, expanded: bo
 
 
 def _sheet_picker(sheets: tuple[str, ...]) -> None:
-    st.selectbox(
+    choose(
         "工作表",
         list(sheets),
         index=None,
@@ -522,7 +524,7 @@ def render_history(view: ViewContext) -> None:
         int(row.id): f"#{row.id} {row.kind} {row.file_name}（拒绝 {row.rejected:,} 行）"
         for row in with_rejections.itertuples()
     }
-    batch_id = st.selectbox(
+    batch_id = choose(
         "查看某批次被拒绝的行",
         list(labels),
         format_func=labels.get,

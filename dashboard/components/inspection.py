@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import escaping
+from dashboard.components.layout import choose, choose_many
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
 from data_access.inspection.draw import DrawParameters, make_draw, new_seed
@@ -101,16 +102,17 @@ def render_draw_form(
             key="insp-planned-on",
         )
         replaced_options = [0, *draws_in_force["draw_id"].tolist()]
-        replaces = fourth.selectbox(
+        replaces = choose(
             "重抽（作废原抽签）",
             replaced_options,
             format_func=lambda d: "否，新的抽签" if d == 0 else f"作废并替代 #{d}",
             key="insp-replaces",
+            where=fourth,
         )
         names = dict(
             zip(pool["inspector_id"], pool["name"] + "（" + pool["unit"] + "）", strict=True)
         )
-        absent = st.multiselect(
+        absent = choose_many(
             "本次不参加的检查人员（请假、出差等）",
             list(names),
             format_func=names.get,
@@ -191,8 +193,12 @@ def render_finding_form(view: ViewContext, plan: DrawPlan, *, recorded_by: str) 
     with st.container(border=True):
         st.markdown("**录入检查结果**")
         left, middle, right = st.columns([2, 3, 2])
-        village_id = left.selectbox(
-            "检查村", list(villages), format_func=villages.get, key="insp-finding-village"
+        village_id = choose(
+            "检查村",
+            list(villages),
+            format_func=villages.get,
+            key="insp-finding-village",
+            where=left,
         )
         in_village = plan.households[plan.households["village_id"] == village_id]
         households = {0: "村级问题（不针对某户）"} | dict(
@@ -202,8 +208,12 @@ def render_finding_form(view: ViewContext, plan: DrawPlan, *, recorded_by: str) 
                 strict=True,
             )
         )
-        household_id = middle.selectbox(
-            "农户", list(households), format_func=households.get, key="insp-finding-household"
+        household_id = choose(
+            "农户",
+            list(households),
+            format_func=households.get,
+            key="insp-finding-household",
+            where=middle,
         )
         today = view.clock.wall_date()
         inspected_on = right.date_input(
@@ -274,10 +284,10 @@ def render_conversion_form(
         )
     )
     left, middle, right = st.columns([4, 2, 1], vertical_alignment="bottom")
-    finding_id = left.selectbox(
-        "发现", list(labels), format_func=labels.get, key="insp-convert-finding"
+    finding_id = choose(
+        "发现", list(labels), format_func=labels.get, key="insp-convert-finding", where=left
     )
-    category = middle.selectbox("问题类别", categories, key="insp-convert-category")
+    category = choose("问题类别", categories, key="insp-convert-category", where=middle)
     if not right.button("转为整改问题", type="primary", key="insp-convert"):
         return
     try:

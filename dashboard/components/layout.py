@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -69,3 +69,20 @@ def known_choices(values: Sequence[T], options: Sequence[T], *, label: str) -> l
         )
         st.stop()
     return list(values)
+
+
+def choose(label: str, options: Sequence[T], *, widget: str = "selectbox", where: Any = st, **kw):
+    """``where.selectbox`` (or the ``widget`` named: radio, segmented_control) whose answer is one
+    of ``options``, or None when nothing is chosen; a value the page never offered stops the run
+    (known_choices). Every choice widget of the pages goes through here or choose_many."""
+    offered = list(options)
+    value = getattr(where, widget)(label, offered, **kw)
+    if value is not None:
+        known_choices([value], offered, label=label)
+    return value
+
+
+def choose_many(label: str, options: Sequence[T], *, where: Any = st, **kw) -> list[T]:
+    """``where.multiselect`` whose answers are all among ``options`` (known_choices)."""
+    offered = list(options)
+    return known_choices(where.multiselect(label, offered, **kw), offered, label=label)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import escaping
-from dashboard.components.layout import known_choices, row_height
+from dashboard.components.layout import choose, choose_many, row_height
 from dashboard.context import ViewContext
 from data_access.models import RectificationKind, RectificationStatus
 from data_access.rectification import (
@@ -61,49 +61,55 @@ def render_item_list(items: pd.DataFrame, *, days_column: str, days_label: str, 
 def render_ledger_filters(options: LedgerOptions) -> LedgerFilter:
     """Two rows of filters above the ledger; an empty choice means all."""
     first = st.columns([2, 3, 2, 2])
-    sources = first[0].multiselect(
-        "问题来源", options.sources, placeholder="全部来源", key="rect-f-source"
+    sources = choose_many(
+        "问题来源", options.sources, placeholder="全部来源", key="rect-f-source", where=first[0]
     )
-    categories = first[1].multiselect(
-        "问题类别", options.categories, placeholder="全部类别", key="rect-f-category"
+    categories = choose_many(
+        "问题类别",
+        options.categories,
+        placeholder="全部类别",
+        key="rect-f-category",
+        where=first[1],
     )
-    statuses = first[2].multiselect(
+    statuses = choose_many(
         "整改状态",
         [s.value for s in RectificationStatus],
         placeholder="全部状态",
         key="rect-f-status",
+        where=first[2],
     )
-    kinds = first[3].multiselect(
+    kinds = choose_many(
         "整改类型",
         [k.value for k in RectificationKind],
         placeholder="全部类型",
         key="rect-f-kind",
+        where=first[3],
     )
     second = st.columns([3, 3, 1], vertical_alignment="bottom")
-    townships = second[0].multiselect(
+    townships = choose_many(
         "责任乡镇",
         list(options.townships),
         format_func=options.townships.get,
         placeholder="全部乡镇",
         key="rect-f-township",
+        where=second[0],
     )
-    units = second[1].multiselect(
+    units = choose_many(
         "责任单位",
         list(options.units),
         format_func=options.units.get,
         placeholder="全部单位",
         key="rect-f-unit",
+        where=second[1],
     )
     overdue_only = second[2].checkbox("只看逾期", key="rect-f-overdue")
     return LedgerFilter(
-        sources=tuple(known_choices(sources, options.sources, label="问题来源")),
-        categories=tuple(known_choices(categories, options.categories, label="问题类别")),
-        statuses=tuple(
-            known_choices(statuses, [s.value for s in RectificationStatus], label="整改状态")
-        ),
-        township_ids=tuple(known_choices(townships, list(options.townships), label="责任乡镇")),
-        unit_ids=tuple(known_choices(units, list(options.units), label="责任单位")),
-        kinds=tuple(known_choices(kinds, [k.value for k in RectificationKind], label="整改类型")),
+        sources=tuple(sources),
+        categories=tuple(categories),
+        statuses=tuple(statuses),
+        township_ids=tuple(townships),
+        unit_ids=tuple(units),
+        kinds=tuple(kinds),
         overdue_only=overdue_only,
     )
 
@@ -217,7 +223,7 @@ def render_status_form(view: ViewContext, item: pd.Series, *, changed_by: str) -
             f"（当前：{escaping.markdown(item['status'])}）"
         )
         left, middle = st.columns([1, 1])
-        to_status = left.selectbox("变更为", targets, key="rect-to-status")
+        to_status = choose("变更为", targets, key="rect-to-status", where=left)
         # A completion is a fact of the calendar: it cannot lie after today (the wall clock's
         # date), whatever reporting date the figures are reckoned to.
         today = view.clock.wall_date()
