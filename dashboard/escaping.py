@@ -23,6 +23,11 @@ import unicodedata
 # CommonMark lets a backslash escape any ASCII punctuation, which then reads as itself.
 _MARKDOWN_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+# Streamlit's markdown (remark-gfm) turns a URL or an e-mail address in the parsed text into a
+# link, whatever was escaped: after "http", "https" and "www" before their ":" or "." and after
+# every "@" an invisible word joiner breaks the pattern (the text reads and copies the same).
+_WORD_JOINER = "\u2060"
+_AUTOLINK_STARTS = re.compile(r"(?i)(https?(?=:)|www(?=\.)|@)")
 
 
 def _printable(value: object) -> str:
@@ -39,8 +44,9 @@ def html(value: object) -> str:
 def markdown(value: object) -> str:
     """``value`` as literal text inside Streamlit markdown: every ASCII punctuation mark is
     backslash-escaped, so nothing in it starts a link, image, emphasis, heading, list, directive
-    or formula, and HTML tags show as typed."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", _printable(value))
+    or formula, and HTML tags show as typed; URLs and e-mail addresses are not made links."""
+    unlinked = _AUTOLINK_STARTS.sub(lambda m: m.group(1) + _WORD_JOINER, _printable(value))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", unlinked)
 
 
 def plotly(value: object) -> str:

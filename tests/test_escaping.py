@@ -129,13 +129,14 @@ def test_markdown_escapes_every_punctuation_mark(value):
     assert "\n" not in escaped
     assert "\r" not in escaped
     assert no_controls(escaped)
-    # CommonMark reads a backslash-escaped mark as the mark itself: the text as typed.
-    assert re.sub(r"\\(.)", r"\1", escaped) == printable(value)
+    # CommonMark reads a backslash-escaped mark as the mark itself: the text as typed (with the
+    # invisible word joiners that keep a URL from becoming a link).
+    assert re.sub(r"\\(.)", r"\1", escaped).replace("\u2060", "") == printable(value)
 
 
 def test_markdown_leaves_no_link_image_emphasis_directive_or_formula():
     for value, start in [
-        ("![x](http://198.51.100.7/a.png)", "\\!\\[x\\]\\(http\\:"),
+        ("![x](http://198.51.100.7/a.png)", "\\!\\[x\\]\\(http\u2060\\:"),
         ("[重新登录](http://evil)", "\\[重新登录\\]\\(http"),
         ("**粗体**", "\\*\\*粗体\\*\\*"),
         (":red[红]", "\\:red\\[红\\]"),
@@ -144,6 +145,22 @@ def test_markdown_leaves_no_link_image_emphasis_directive_or_formula():
         ("马庄镇\n# 标题", "马庄镇 \\# 标题"),
     ]:
         assert escaping.markdown(value).startswith(start)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://198.51.100.7/a.png",
+        "见HTTPS://evil.example/x",
+        "www.evil.example",
+        "联系 admin@evil.example",
+        "六合镇<img src=http://198.51.100.7/t.png>",
+    ],
+)
+def test_markdown_leaves_no_url_or_address_for_the_autolinker(value):
+    # remark-gfm links a URL, www. or an e-mail address in the text it parsed, escapes or not.
+    read = re.sub(r"\\(.)", r"\1", escaping.markdown(value))
+    assert re.search(r"(?i)https?:|www\.|@[\w-]", read) is None
 
 
 def test_plain_chinese_names_are_unchanged():

@@ -15,21 +15,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import PAGES, PROJECT_ROOT
+from tests.clock import WALL_CLOCK
+from tests.hostile import (
+    BOLD,
+    DIRECTIVE,
+    IMAGE,
+    LINK,
+    PICTURE,
+    STYLE,
+    plant_hostile_strings,
+)
 from tests.import_helpers import writable_demo
 from tests.login import logged_in
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 
-IMAGE = "<img src=http://198.51.100.7/t.png>"
-LINK = "[重新登录](http://198.51.100.7/login)"
-PICTURE = "![x](http://198.51.100.7/a.png)"
-BOLD = "**加粗**"
-DIRECTIVE = ":red[红字]"
-STYLE = "<style>h1{display:none}</style>"
 # HTML payloads matter wherever HTML is read (markdown too: Streamlit passes some tags through);
 # markdown payloads only where markdown is (HTML and plotly read ** and [..](..) as text).
 HTML_PAYLOADS = (IMAGE, STYLE)
@@ -56,22 +59,7 @@ PLAIN_TEXT = {
 @pytest.fixture(scope="module")
 def hostile_demo(demo_sqlite_path: Path, tmp_path_factory) -> Path:
     engine = writable_demo(demo_sqlite_path, tmp_path_factory.mktemp("hostile"))
-    with engine.begin() as conn:
-        first_township = conn.execute(text("SELECT min(id) FROM townships")).scalar_one()
-        conn.execute(
-            text("UPDATE townships SET name = :name WHERE id = :id"),
-            {"name": f"六合镇{IMAGE}{BOLD}", "id": first_township},
-        )
-        conn.execute(
-            text(
-                "UPDATE villages SET name = :name WHERE id IN "
-                "(SELECT id FROM villages WHERE township_id = :id)"
-            ),
-            {"name": f"村{LINK}{DIRECTIVE}", "id": first_township},
-        )
-        conn.execute(text("UPDATE assisting_units SET name = name || :tail"), {"tail": PICTURE})
-        conn.execute(text("UPDATE rectification_items SET description = :d"), {"d": PICTURE})
-        conn.execute(text("UPDATE milestones SET name = name || :tail"), {"tail": STYLE})
+    plant_hostile_strings(engine, at=WALL_CLOCK)
     path = Path(engine.url.database)
     engine.dispose()
     return path

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -96,8 +97,16 @@ def _with_fast_meeting_wall(text: str) -> str:
 def server_url(demo_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL (no trailing slash) of the dashboard's server: dashboard/server.py, as `make run`
     starts it."""
+    with running_server(demo_env, tmp_path_factory.mktemp("server")) as base_url:
+        yield base_url
+
+
+@contextmanager
+def running_server(env: dict[str, str], log_dir: Path) -> Iterator[str]:
+    """A dashboard server on a free port with ``env`` (its database and settings), until the
+    block ends; yields its base URL."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    log_path = log_dir / "streamlit.log"
     command = [sys.executable, "-m", "streamlit", "run", "dashboard/server.py"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
     command += ["--server.headless", "true"]
@@ -105,7 +114,7 @@ def server_url(demo_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         server = subprocess.Popen(
             command,
             cwd=PROJECT_ROOT,
-            env=demo_env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
