@@ -257,40 +257,86 @@ def tour_completion(
     township_roles: tuple[str, ...],
     level: Level = Level.TOWNSHIP,
 ) -> pd.DataFrame:
-    """遍访 this year to the month's end: every (household, duty holder) pair the duty requires —
-    each active village-team cadre of the household's village, each active leader of its
-    township — and the pairs where that cadre has visited that household.
+    """遍访 this year to the month's end, as the speech sets it ("分别遍访"): each duty holder
+    visits every household of their place, so what is counted is (household, duty holder)
+    pairs — each active village-team cadre of the household's village (``village_roles``), each
+    active leader of its township (``township_roles``) — and the pairs where that cadre has
+    visited that household. The one definition of 遍访: 红黑榜 scores the sum, 走访覆盖 shows
+    the two duties apart.
+
+    Columns: <level>_id, village_tour_required, village_tour_done, township_tour_required,
+    township_tour_done, tour_required, tour_done.
+    """
+    village = _tour_pairs(
+        conn=conn, scope=scope, month=month, roles=village_roles, place=Level.VILLAGE, level=level
+    )
+    township = _tour_pairs(
+        conn=conn, scope=scope, month=month, roles=township_roles, place=Level.TOWNSHIP, level=level
+    )
+    both = (
+        village.add_prefix("village_")
+        .rename(columns={f"village_{level.key}": level.key})
+        .merge(
+            township.add_prefix("township_").rename(columns={f"township_{level.key}": level.key}),
+            on=level.key,
+            how="outer",
+        )
+        .fillna(0)
+        .astype("int64")
+    )
+    both["tour_required"] = both["village_tour_required"] + both["township_tour_required"]
+    both["tour_done"] = both["village_tour_done"] + both["township_tour_done"]
+    return both[[level.key, *TOUR_COLUMNS]]
+
+
+TOUR_COLUMNS = (
+    "village_tour_required",
+    "village_tour_done",
+    "township_tour_required",
+    "township_tour_done",
+    "tour_required",
+    "tour_done",
+)
+
+
+def _tour_pairs(
+    *,
+    conn: Connection,
+    scope: Scope,
+    month: date,
+    roles: tuple[str, ...],
+    place: Level,
+    level: Level,
+) -> pd.DataFrame:
+    """(household, holder) pairs of one 遍访 duty: holders in ``roles`` of the household's
+    ``place`` (its village or its township), grouped by ``level``.
 
     Columns: <level>_id, tour_required, tour_done.
     """
     start, end = year_start(month), month_end(month)
     source, group = household_groups(level, month)
-    village_holders = (
-        select(Cadre.village_id, func.count().label("holders"))
-        .where(Cadre.role.in_(village_roles), Cadre.active.is_(True))
-        .group_by(Cadre.village_id)
-        .subquery("village_holders")
+    cadre_place, household_place = (
+        (Cadre.village_id, Household.village_id)
+        if place is Level.VILLAGE
+        else (Cadre.township_id, Household.township_id)
     )
-    township_holders = (
-        select(Cadre.township_id, func.count().label("holders"))
-        .where(Cadre.role.in_(township_roles), Cadre.active.is_(True))
-        .group_by(Cadre.township_id)
-        .subquery("township_holders")
+    holders = (
+        select(cadre_place.label("place_id"), func.count().label("holders"))
+        .where(Cadre.role.in_(roles), Cadre.active.is_(True))
+        .group_by(cadre_place)
+        .subquery("holders")
     )
     # Distinct (household, cadre) pairs visited this year by a holder of the household's duty.
-    holder = or_(
-        and_(Cadre.role.in_(village_roles), Cadre.village_id == Household.village_id),
-        and_(Cadre.role.in_(township_roles), Cadre.township_id == Household.township_id),
-    )
     done_pairs = (
         select(Visit.household_id, Visit.cadre_id)
         .join(Cadre, Cadre.id == Visit.cadre_id)
         .join(Household, Household.id == Visit.household_id)
         .where(
             Visit.visit_date.between(start, end),
-            Visit.role.in_(village_roles + township_roles),
+            Visit.role.in_(roles),
+            Cadre.role.in_(roles),
             Cadre.active.is_(True),
-            holder,
+            cadre_place == household_place,
             scope.covers(Household.township_id),
         )
         .distinct()
@@ -301,15 +347,16 @@ def tour_completion(
         .group_by(done_pairs.c.household_id)
         .subquery("done")
     )
-    required = func.coalesce(village_holders.c.holders, 0) + func.coalesce(
-        township_holders.c.holders, 0
-    )
     query = (
-        select(group, func.sum(required), func.sum(func.coalesce(done.c.done, 0)))
+        select(
+            group,
+            func.sum(func.coalesce(holders.c.holders, 0)),
+            func.sum(func.coalesce(done.c.done, 0)),
+        )
         .select_from(
-            source.outerjoin(village_holders, village_holders.c.village_id == Household.village_id)
-            .outerjoin(township_holders, township_holders.c.township_id == Household.township_id)
-            .outerjoin(done, done.c.household_id == Household.id)
+            source.outerjoin(holders, holders.c.place_id == household_place).outerjoin(
+                done, done.c.household_id == Household.id
+            )
         )
         .where(
             scope.covers(Household.township_id),
@@ -495,7 +542,7 @@ FAMILIES = (
     ),
     Family(
         "tour",
-        ("tour_required", "tour_done"),
+        TOUR_COLUMNS,
         VISIT_SOURCES,
         lambda settings: (settings.visits.village_tour_roles, settings.visits.township_tour_roles),
         lambda conn, scope, month, settings, level: tour_completion(

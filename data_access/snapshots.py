@@ -49,12 +49,18 @@ def family_counts(
         kind=_kind(family, level),
         month=month,
         key=level.key,
-        fingerprint=settings_key(*family.reads(settings)),
+        fingerprint=_fingerprint(family, settings),
         sources=family.sources,
         window=_window(family, month),
         compute=lambda: family.count(conn, county_scope(conn=conn), month, settings, level),
     )
     return table[[level.key, *family.columns]]
+
+
+def _fingerprint(family: Family, settings: Settings) -> str:
+    """What a family's stored counts are computed with: the settings it reads, and its columns
+    (a release that counts a family differently finds no stored counts to misread)."""
+    return settings_key(family.columns, *family.reads(settings))
 
 
 def indicator_counts(
@@ -117,7 +123,7 @@ def warm(
                         conn,
                         kind=_kind(each, level),
                         month=month,
-                        fingerprint=settings_key(*each.reads(settings)),
+                        fingerprint=_fingerprint(each, settings),
                         sources=each.sources,
                         window=_window(each, month),
                     ):

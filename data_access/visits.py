@@ -6,10 +6,11 @@ visited it in the duty's period:
 - 帮扶干部 (monthly): households with a 帮扶干部 assigned during the month, visited at least
   ``cadre_visits_per_month`` times in the month by one of their assigned 帮扶干部: counted by
   ``indicators.visit_coverage``, the one definition 总览, 红黑榜 and the wall count too.
-- 驻村工作队与村支书 遍访 (year to date): every household of the village, visited this year by a
-  holder of one of ``village_tour_roles`` of that village.
-- 乡镇领导 遍访 (year to date): every household of the township, visited this year by a holder of
-  one of ``township_tour_roles`` of that township.
+- 驻村工作队与村支书 遍访 (year to date): each holder of one of ``village_tour_roles`` visits
+  every household of their village this year; counted in (household, holder) pairs by
+  ``indicators.tour_completion``, the one definition 红黑榜 scores too.
+- 乡镇领导 遍访 (year to date): each holder of one of ``township_tour_roles`` visits every
+  household of their township this year; pairs, as above.
 - 网格员 (monthly): every household of the village, visited at least ``grid_visits_per_month``
   times in the month by a 网格员 of that village.
 
@@ -37,7 +38,13 @@ from sqlalchemy import (
 
 from config.settings import VisitSettings
 from data_access.caching import cached_frame, in_scope, settings_key, snapshot
-from data_access.indicators import VISIT_SOURCES, Level, count_when, visit_coverage
+from data_access.indicators import (
+    VISIT_SOURCES,
+    Level,
+    count_when,
+    tour_completion,
+    visit_coverage,
+)
 from data_access.masking import name_column
 from data_access.models import (
     Assignment,
@@ -62,12 +69,15 @@ class Duty:
     label: str
     # For headline cards, where seven share a screen.
     short_label: str
-    # Count columns of ``village_coverage``: households the duty covers, and those it reached.
+    # Count columns of ``village_coverage``: what the duty requires, and what is done.
     covered: str
     visited: str
     year_to_date: bool
     # In words; {helper_times} and {grid_times} stand for the visits a month the settings ask.
     rule: str
+    # What the counts count: households, or (cadre, household) pairs for a 遍访 that every
+    # holder owes every household.
+    unit: str = "户"
 
     def rule_for(self, settings: VisitSettings) -> str:
         """The rule in words with the settings in force ("…至少 2 次…")."""
@@ -99,19 +109,23 @@ DUTIES: tuple[Duty, ...] = (
         "village_tour",
         "驻村工作队与村支书遍访",
         "驻村遍访",
-        "households",
-        "village_tour_visited",
+        "village_tour_required",
+        "village_tour_done",
         True,
-        "本村脱贫户、监测户中，本年已被本村第一书记、工作队员或村支书走访的比例",
+        "本村第一书记、工作队员、村支书每人都要遍访本村每一户脱贫户、监测户：本年已走访的人户"
+        "（一名责任人走访一户计 1 人户）占应走访人户的比例",
+        unit="人户",
     ),
     Duty(
         "township_tour",
         "乡镇领导遍访",
         "领导遍访",
-        "households",
-        "township_tour_visited",
+        "township_tour_required",
+        "township_tour_done",
         True,
-        "本乡镇脱贫户、监测户中，本年已被本乡镇党委书记或乡镇长走访的比例",
+        "乡镇党委书记、乡镇长每人都要遍访本乡镇每一户脱贫户、监测户：本年已走访的人户"
+        "（一名责任人走访一户计 1 人户）占应走访人户的比例",
+        unit="人户",
     ),
     Duty(
         "grid",
@@ -129,8 +143,10 @@ COUNT_COLUMNS = (
     "households",
     "helper_assigned",
     "helper_visited",
-    "village_tour_visited",
-    "township_tour_visited",
+    "village_tour_required",
+    "village_tour_done",
+    "township_tour_required",
+    "township_tour_done",
     "grid_visited",
     "never_visited",
 )
@@ -165,11 +181,11 @@ def _visits_by(
 
 
 def _household_visit_counts(*, scope: Scope, month: date, settings: VisitSettings) -> Subquery:
-    """One row per household in scope visited this year to the month's end: its visits that
-    count for each duty. One pass over the year's visits (a correlated count per household and
-    duty took seconds at the scale of a county).
+    """One row per household in scope visited this year to the month's end, with its 网格员
+    visits of the month. One pass over the year's visits (a correlated count per household took
+    seconds at the scale of a county).
 
-    Columns: household_id, village_id, village_tour, township_tour, grid.
+    Columns: household_id, village_id, grid.
     """
     start, end, year = month, month_end(month), year_start(month)
     in_month = Visit.visit_date >= start
@@ -177,18 +193,6 @@ def _household_visit_counts(*, scope: Scope, month: date, settings: VisitSetting
         select(
             Visit.household_id.label("household_id"),
             Household.village_id.label("village_id"),
-            count_when(
-                and_(
-                    Visit.role.in_(settings.village_tour_roles),
-                    Cadre.village_id == Household.village_id,
-                )
-            ).label("village_tour"),
-            count_when(
-                and_(
-                    Visit.role.in_(settings.township_tour_roles),
-                    Cadre.township_id == Household.township_id,
-                )
-            ).label("township_tour"),
             # A grid worker of the household's village, not only of its grid: workers stand in
             # for each other, and the village is what the map shows.
             count_when(
@@ -242,22 +246,23 @@ def _village_counts(
         conn.execute(
             select(
                 visits.c.village_id,
-                count_when(visits.c.village_tour > 0),
-                count_when(visits.c.township_tour > 0),
                 count_when(visits.c.grid >= settings.grid_visits_per_month),
                 func.count(),
             ).group_by(visits.c.village_id)
         ).all(),
-        columns=[
-            "village_id",
-            "village_tour_visited",
-            "township_tour_visited",
-            "grid_visited",
-            "visited_this_year",
-        ],
+        columns=["village_id", "grid_visited", "visited_this_year"],
+    )
+    tours = tour_completion(
+        conn=conn,
+        scope=scope,
+        month=month,
+        village_roles=settings.village_tour_roles,
+        township_roles=settings.township_tour_roles,
+        level=Level.VILLAGE,
     )
     counted = (
         households.merge(helpers, on="village_id", how="left")
+        .merge(tours, on="village_id", how="left")
         .merge(reached, on="village_id", how="left")
         .fillna(0)
     )
@@ -281,7 +286,7 @@ def village_coverage(
         kind=VILLAGE_VISITS_KIND,
         month=month,
         key="village_id",
-        fingerprint=settings_key(settings),
+        fingerprint=settings_key(COUNT_COLUMNS, settings),
         sources=VISIT_SOURCES,
         window=year_window(month),
         compute=lambda: _village_counts(
@@ -321,11 +326,13 @@ def township_totals(villages: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_coverage(frame: pd.DataFrame, duty: Duty) -> pd.DataFrame:
-    """``frame`` with the duty's covered, visited and unvisited households and its coverage share
-    (NaN where the duty covers no household: no data, not 0 %)."""
+    """``frame`` with the duty's covered, visited and unvisited counts (in ``unit``: households,
+    or cadre × household pairs) and its coverage share (NaN where the duty covers nothing: no
+    data, not 0 %)."""
     covered = frame[duty.covered].astype("int64")
     visited = frame[duty.visited].astype("int64")
     return frame.assign(
+        unit=duty.unit,
         covered=covered,
         visited=visited,
         unvisited=covered - visited,

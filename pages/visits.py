@@ -13,13 +13,13 @@ from dashboard.components.layout import choose, page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.visits import (
     LEADERS_BEHIND,
-    LOWEST_VILLAGES,
     MISSED_CADRES,
     MISSING_MEETINGS,
     PERCENT,
     TOWNSHIP_SUMMARY,
     ListSpec,
     list_workbook,
+    lowest_villages,
 )
 from data_access.periods import month_label
 from data_access.visits import (
@@ -78,7 +78,7 @@ for duty in DUTIES:
             None,
             rise_is_bad=False,
             help=f"{duty.label}：{duty.rule_for(visit_settings)}，"
-            f"{formatting.count(visited)} / {formatting.count(covered)} 户。",
+            f"{formatting.count(visited)} / {formatting.count(covered)} {duty.unit}。",
         )
     )
 # Short labels: seven cards share the 1920-pixel meeting screen.
@@ -169,7 +169,7 @@ legend_column.html(
     f'<div data-testid="visits-legend" style="font-size:1rem;line-height:1.3;">'
     f"<b>{duty.label}覆盖率</b>{swatches}"
     '<div style="color:#5f6673;font-size:.9rem;margin-top:.6rem;">'
-    "灰色空心点：该村此项职责无应走访户（无数据），不同于 0%。<br/>"
+    f"灰色空心点：该村此项职责无应走访{duty.unit}（无数据），不同于 0%。<br/>"
     "悬停村点看详情，点击查看该村农户。</div>"
     "</div>"
 )
@@ -189,7 +189,8 @@ if chosen is not None:
     st.subheader(
         f"{escaping.markdown(place['township'])}·{escaping.markdown(place['village'])}："
         f"{duty.label} {formatting.percent(place['coverage'])}"
-        f"（{formatting.count(place['visited'])} / {formatting.count(place['covered'])} 户）",
+        f"（{formatting.count(place['visited'])} / {formatting.count(place['covered'])} "
+        f"{duty.unit}）",
         anchor=False,
     )
     households = view.fetch(
@@ -309,7 +310,7 @@ with tabs[0]:
     )
     show_list(
         lowest,
-        LOWEST_VILLAGES,
+        lowest_villages(duty.unit),
         rows=LOWEST_ROWS,
         title=f"{county}{duty.label}覆盖率（{duty.period_label}，{month_label(view.month)}）",
     )

@@ -23,8 +23,8 @@ from dashboard.charts.visits_map import (
     coverage_deck,
     legend_entries,
 )
-from dashboard.exports.visits import LOWEST_VILLAGES, list_workbook
-from data_access.indicators import Level, meeting_compliance, visit_coverage
+from dashboard.exports.visits import list_workbook, lowest_villages
+from data_access.indicators import Level, meeting_compliance, tour_completion, visit_coverage
 from data_access.models import AssistingUnit, Cadre, Meeting
 from data_access.scope import Scope, county_scope
 from data_access.visits import (
@@ -148,10 +148,12 @@ def test_each_duty_counts_only_visits_by_its_role_in_its_period(county):
     assert village["helper_assigned"] == 3
     # 101 only: 102 was visited in September, 103 in November and by its grid worker.
     assert village["helper_visited"] == 1
-    # 101 by the village's first secretary; 102's visitor is another village's secretary.
-    assert village["village_tour_visited"] == 1
-    # 103 was visited by a leader of another township.
-    assert village["township_tour_visited"] == 0
+    # 遍访 in (household, holder) pairs: the village's one first secretary owes 3 visits and
+    # made 1 (101); 102's visitor is another village's secretary.
+    assert village[["village_tour_required", "village_tour_done"]].tolist() == [3, 1]
+    # Township 1's one leader owes these 3 households a visit; 103's came from a leader of
+    # another township.
+    assert village[["township_tour_required", "township_tour_done"]].tolist() == [3, 0]
     assert village["grid_visited"] == 1
     assert village["never_visited"] == 0
 
@@ -181,8 +183,8 @@ def test_visits_later_in_the_year_do_not_count_for_an_earlier_month(county):
             conn=conn, scope=EVERYWHERE, month=date(2026, 6, 1), settings=VISITS
         ).set_index("village_id")
     assert june.loc[10, "helper_visited"] == 0
-    assert june.loc[10, "village_tour_visited"] == 1
-    assert june.loc[11, "township_tour_visited"] == 1
+    assert june.loc[10, "village_tour_done"] == 1
+    assert june.loc[11, "township_tour_done"] == 1
     # By June's end 101 and 102 had visitors (of any role); 103's came in July and later.
     assert june.loc[10, "never_visited"] == 1
 
@@ -328,26 +330,29 @@ def test_demo_tour_and_grid_coverage_match_independent_counts(demo_engine, demo_
         "WHERE v.role IN ({roles}) AND {holder} AND v.visit_date BETWEEN :start AND :end "
         "AND {on_record} GROUP BY h.village_id"
     )
-    village_tour = grouped(
-        demo_engine,
-        visited_by.format(
-            roles=roles_sql(settings.visits.village_tour_roles),
-            holder="c.village_id = h.village_id",
-            on_record=ON_RECORD,
-        ),
-        start=YEAR_START,
-        end=MONTH_END,
+    # 遍访: every holder owes every household of their place a visit this year.
+    owed = (
+        "SELECT h.village_id, SUM(k.holders) FROM households h JOIN (SELECT {place} AS place, "
+        "COUNT(*) AS holders FROM cadres WHERE role IN ({roles}) AND active GROUP BY {place}) k "
+        "ON k.place = h.{place} WHERE {on_record} GROUP BY h.village_id"
     )
-    township_tour = grouped(
-        demo_engine,
-        visited_by.format(
-            roles=roles_sql(settings.visits.township_tour_roles),
-            holder="c.township_id = h.township_id",
-            on_record=ON_RECORD,
-        ),
-        start=YEAR_START,
-        end=MONTH_END,
+    paid = (
+        "SELECT village_id, COUNT(*) FROM (SELECT DISTINCT h.id, c.id AS cadre, h.village_id "
+        "FROM households h JOIN visits v ON v.household_id = h.id "
+        "JOIN cadres c ON c.id = v.cadre_id WHERE v.role IN ({roles}) AND c.role IN ({roles}) "
+        "AND c.active AND c.{place} = h.{place} AND v.visit_date BETWEEN :start AND :end "
+        "AND {on_record}) pairs GROUP BY village_id"
     )
+    tours = {}
+    for duty, roles, place in [
+        ("village_tour", settings.visits.village_tour_roles, "village_id"),
+        ("township_tour", settings.visits.township_tour_roles, "township_id"),
+    ]:
+        words = {"roles": roles_sql(roles), "place": place, "on_record": ON_RECORD}
+        tours[f"{duty}_required"] = grouped(demo_engine, owed.format(**words), end=MONTH_END)
+        tours[f"{duty}_done"] = grouped(
+            demo_engine, paid.format(**words), start=YEAR_START, end=MONTH_END
+        )
     grid = grouped(
         demo_engine,
         visited_by.format(
@@ -369,8 +374,11 @@ def test_demo_tour_and_grid_coverage_match_independent_counts(demo_engine, demo_
         f"SELECT village_id, COUNT(*) FROM households h WHERE {ON_RECORD} GROUP BY 1",
         end=MONTH_END,
     )
-    assert nonzero(demo_coverage, "village_tour_visited") == village_tour
-    assert nonzero(demo_coverage, "township_tour_visited") == township_tour
+    for column, expected in tours.items():
+        assert nonzero(demo_coverage, column) == expected, column
+    assert (
+        0 < sum(tours["village_tour_done"].values()) < sum(tours["village_tour_required"].values())
+    )
     assert nonzero(demo_coverage, "grid_visited") == grid
     assert nonzero(demo_coverage, "never_visited") == never
     assert nonzero(demo_coverage, "households") == households
@@ -475,8 +483,9 @@ def test_the_deck_draws_outlines_villages_and_labels_without_a_basemap(demo_sqli
     assert points[0]["coverage_label"] == "无数据"
     assert all(point["fill"] != NO_DATA_FILL for point in points[1:])
     tooltip = deck._tooltip["html"]  # the attribute streamlit sends to the browser
-    for word in ("村", "乡镇", "覆盖率", "户数", "未走访户数"):
+    for word in ("村", "乡镇", "覆盖率", "应走访{unit}", "未走访{unit}"):
         assert word in tooltip
+    assert {point["unit"] for point in points} == {"户"}
     view = spec["initialViewState"]
     lons = [p["lon"] for p in points]
     assert min(lons) < view["longitude"] < max(lons)
@@ -488,9 +497,40 @@ def test_the_export_writes_unknown_shares_as_no_data(county):
     from openpyxl import load_workbook
 
     frame = with_coverage(coverage_of(county).reset_index(), DUTY_BY_KEY["helper"])
-    content = list_workbook(frame, LOWEST_VILLAGES, title="标题", subtitle="副标题")
+    content = list_workbook(frame, lowest_villages("户"), title="标题", subtitle="副标题")
     sheet = load_workbook(BytesIO(content)).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4, max_row=7)]
     assert values[0][:2] == ["测试1镇", "测试10村"]
     assert values[1][5] == "无数据"
     assert sheet.cell(row=3, column=6).value == "覆盖率"
+
+
+def test_a_tour_counts_holder_household_pairs_and_says_so(county):
+    frame = coverage_of(county)
+    tour = with_coverage(frame, DUTY_BY_KEY["village_tour"])
+    assert tour.loc[10, ["covered", "visited", "unvisited"]].tolist() == [3, 1, 2]
+    assert tour.loc[10, "coverage"] == pytest.approx(1 / 3)
+    assert set(tour["unit"]) == {"人户"}
+    assert set(with_coverage(frame, DUTY_BY_KEY["helper"])["unit"]) == {"户"}
+
+
+def test_the_visit_map_and_the_ranking_count_the_same_tours(demo_engine, demo_scope, settings):
+    # One definition of 遍访: 走访覆盖 shows its two duties per village, 红黑榜 scores their sum per
+    # township; added up they are the same pairs.
+    with demo_engine.connect() as conn:
+        villages = village_coverage(
+            conn=conn, scope=demo_scope, month=MONTH, settings=settings.visits
+        )
+        ranked = tour_completion(
+            conn=conn,
+            scope=demo_scope,
+            month=MONTH,
+            village_roles=settings.visits.village_tour_roles,
+            township_roles=settings.visits.township_tour_roles,
+        ).set_index("township_id")
+    totals = township_totals(villages).set_index("township_id")
+    required = totals["village_tour_required"] + totals["township_tour_required"]
+    done = totals["village_tour_done"] + totals["township_tour_done"]
+    assert required[required > 0].to_dict() == ranked["tour_required"].to_dict()
+    assert done[required > 0].to_dict() == ranked["tour_done"].to_dict()
+    assert (done < required).any(), "the demo county has tours to finish"

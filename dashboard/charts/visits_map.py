@@ -67,7 +67,7 @@ SELECTED_LINE: Color = [21, 101, 192, 255]
 TOOLTIP = {
     "html": (
         "<b>村：{village_html}</b><br/>乡镇：{township_html}<br/>覆盖率：{coverage_label}"
-        "<br/>户数：{covered}<br/>未走访户数：{unvisited}"
+        "<br/>应走访{unit}：{covered}<br/>未走访{unit}：{unvisited}"
     ),
     "style": {
         "fontFamily": FONT_FAMILY,
@@ -167,7 +167,7 @@ def village_points(villages: pd.DataFrame) -> pd.DataFrame:
     gets no other copy of them with the points.
 
     Expects ``with_coverage`` columns (village_id, village, township, lon, lat, covered,
-    unvisited, coverage)."""
+    unvisited, coverage, and unit)."""
     located = villages.dropna(subset=["lon", "lat"])
     no_data = located["coverage"].isna()
     return pd.DataFrame(
@@ -179,6 +179,8 @@ def village_points(villages: pd.DataFrame) -> pd.DataFrame:
             "lat": located["lat"].astype(float),
             "covered": located["covered"].astype(int),
             "unvisited": located["unvisited"].astype(int),
+            # 户, or 人户 for a 遍访 (data_access.visits.Duty.unit); from the code, not the data.
+            "unit": located.get("unit", "户"),
             # Strings, not NaN: pydeck writes NaN into its JSON, which the browser rejects.
             "coverage_label": [
                 NO_DATA_LABEL if missing else formatting.percent(share)

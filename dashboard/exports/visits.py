@@ -28,21 +28,26 @@ class ListSpec:
     unit: str
 
 
-LOWEST_VILLAGES = ListSpec(
-    "lowest-villages",
-    "覆盖率最低的村",
-    "走访覆盖率最低的村",
-    {
-        "township": ("乡镇", 10, None),
-        "village": ("行政村", 10, None),
-        "covered": ("应走访户数", 10, COUNT),
-        "visited": ("已走访户数", 10, COUNT),
-        "unvisited": ("未走访户数", 10, COUNT),
-        "coverage": ("覆盖率", 9, PERCENT),
-        "never_visited": ("本年无人走访户数", 14, COUNT),
-    },
-    "个村",
-)
+def lowest_villages(unit: str) -> ListSpec:
+    """The villages of a duty, lowest share first; its counts in ``unit`` (户, or 人户 for a
+    遍访: data_access.visits.Duty.unit)."""
+    return ListSpec(
+        "lowest-villages",
+        "覆盖率最低的村",
+        "走访覆盖率最低的村",
+        {
+            "township": ("乡镇", 10, None),
+            "village": ("行政村", 10, None),
+            "covered": (f"应走访{unit}数", 10, COUNT),
+            "visited": (f"已走访{unit}数", 10, COUNT),
+            "unvisited": (f"未走访{unit}数", 10, COUNT),
+            "coverage": ("覆盖率", 9, PERCENT),
+            "never_visited": ("本年无人走访户数", 14, COUNT),
+        },
+        "个村",
+    )
+
+
 MISSED_CADRES = ListSpec(
     "missed-cadres",
     "未走访到户的帮扶干部",
