@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 
 import streamlit as st
 
@@ -40,7 +39,6 @@ from data_access.importing import (
     import_batches,
     prepare,
     record_refusal,
-    refresh_caches,
     saved_mapping,
     template_workbook,
 )
@@ -465,38 +463,14 @@ def _render_commit(
     else:
         message = f"导入完成（批次 #{result.batch_id}）：{written.sentence()}。"
         if result.data_version is not None:
-            _refresh_in_background(view)
-            message += "各页面的数字随即按新数据更新（排名等汇总在后台预先计算）。"
+            # The import's own transaction raised the versions of what it wrote: each summary
+            # that reads those rows is recounted when a page first needs it (income sums of the
+            # households written, at once), and nothing else is.
+            message += "各页面的数字随即按新数据更新。"
         if counts != written:
             message += "（与试导入时不同：期间数据已被其他导入改变。）"
         st.session_state[_FLASH_KEY] = ("success", message)
     st.rerun()
-
-
-_refreshing: set[str] = set()
-_refreshing_lock = threading.Lock()
-
-
-def _refresh_in_background(view: ViewContext) -> None:
-    """Warm the summaries of the new data version (as a seed does) without keeping the office
-    waiting: at county scale it takes tens of seconds, and a page that needs a summary first
-    computes it itself. One warm-up per database at a time; a commit during one relies on that."""
-    with _refreshing_lock:
-        if view.database_url in _refreshing:
-            return
-        _refreshing.add(view.database_url)
-    engine, settings = engine_for(view.database_url), view.settings
-
-    def refresh() -> None:
-        try:
-            logger.info(refresh_caches(engine, settings=settings))
-        except Exception:  # the data is committed; summaries are computed on first use
-            logger.exception("refreshing summaries after an import failed")
-        finally:
-            with _refreshing_lock:
-                _refreshing.discard(view.database_url)
-
-    threading.Thread(target=refresh, name="import-refresh", daemon=True).start()
 
 
 def render_history(view: ViewContext) -> None:
