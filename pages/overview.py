@@ -7,12 +7,13 @@ from dashboard.auth import audited_export
 from dashboard.charts.overview import township_rates_figure
 from dashboard.components.countdown import render_countdown
 from dashboard.components.honour_roll import render_placements
-from dashboard.components.kpi import count_kpi, rate_kpi, render_kpis
+from dashboard.components.kpi import count_kpi, income_basis, on_day, rate_kpi, render_kpis
 from dashboard.components.layout import page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.briefing import BriefingInputs, briefing_workbook, summary_paragraph
 from data_access.income.bands import band_counts, band_labels, band_table
 from data_access.overview import briefing, townships_in_scope
+from data_access.periods import month_label
 from data_access.rankings import Level, ranking
 from data_access.rectification import overdue_items
 from data_access.visits import DUTY_BY_KEY
@@ -39,6 +40,7 @@ render_kpis(
             rise_is_bad=False,
             help=f"脱贫户 {formatting.count(brief.lifted.value)} 户，"
             f"监测户 {formatting.count(brief.monitored.value)} 户。",
+            basis=f"{month_label(view.month)}底在册",
         ),
         count_kpi(
             "监测户·风险未消除",
@@ -46,12 +48,14 @@ render_kpis(
             rise_is_bad=True,
             help=f"监测户共 {formatting.count(brief.monitored.value)} 户，"
             "其中截至月底风险未消除的户数。",
+            basis=f"{month_label(view.month)}底",
         ),
         count_kpi(
             f"低于监测线 {line:,.0f} 元",
             brief.below_line,
             rise_is_bad=True,
             help=income_note + "这是不能突破的底线。",
+            basis=income_basis(view.month),
         ),
         *[
             count_kpi(
@@ -59,6 +63,7 @@ render_kpis(
                 figure,
                 rise_is_bad=True,
                 help=income_note,
+                basis=income_basis(view.month),
             )
             for threshold, figure in brief.below_thresholds.items()
         ],
@@ -67,6 +72,7 @@ render_kpis(
             brief.fell,
             rise_is_bad=True,
             help=income_note + "推算全年人均纯收入低于上年的户数。",
+            basis=income_basis(view.month),
         ),
     ]
 )
@@ -76,25 +82,29 @@ render_kpis(
             "收支登记完整率",
             brief.register_rate,
             help="本月收支在月底前录入 APP 的户数占比。",
+            basis=f"{month_label(view.month)}·月底前录入",
         ),
         rate_kpi(
             "帮扶干部走访覆盖率",
             brief.visit_rate,
             help=f"{DUTY_BY_KEY['helper'].rule_for(view.settings.visits)}。",
+            basis=month_label(view.month),
         ),
         count_kpi(
             "整改未销号",
             brief.open_items,
             rise_is_bad=True,
             unit="项",
-            help=f"截至 {brief.as_of:%Y-%m-%d} 尚未销号的整改问题。",
+            help="统计日（所选月份的月底，本月为今天）尚未销号的整改问题。",
+            basis=on_day(brief.as_of),
         ),
         count_kpi(
             "逾期未整改",
             brief.overdue_items,
             rise_is_bad=True,
             unit="项",
-            help="已过整改时限仍未销号的问题。",
+            help="统计日已过整改时限仍未销号的问题。",
+            basis=on_day(brief.as_of),
         ),
     ]
 )

@@ -8,7 +8,7 @@ from dashboard import escaping, formatting
 from dashboard.auth import audited_export
 from dashboard.charts.rectification import burndown_figure, progress_figure
 from dashboard.components.countdown import render_countdown
-from dashboard.components.kpi import Kpi, render_kpis
+from dashboard.components.kpi import Kpi, full_day, on_day, render_kpis
 from dashboard.components.layout import choose, page_header, row_height
 from dashboard.components.rectification import (
     filters_text,
@@ -65,6 +65,7 @@ render_kpis(
             None,
             False,
             "今年发现的问题及上年结转未销号的问题。",
+            f"{on_day(today)}·含上年结转",
         ),
         Kpi(
             "已销号",
@@ -72,15 +73,31 @@ render_kpis(
             None,
             False,
             f"销号率 {formatting.percent(closed / total if total else None)}。",
+            on_day(today),
         ),
-        Kpi("未销号", formatting.count(total - closed), None, True, "截至今天尚未销号的问题。"),
-        Kpi("逾期未销号", formatting.count(len(overdue)), None, True, "已过整改时限仍未销号。"),
+        Kpi(
+            "未销号",
+            formatting.count(total - closed),
+            None,
+            True,
+            "截至今天尚未销号的问题（总览按所选月份的月底计）。",
+            on_day(today),
+        ),
+        Kpi(
+            "逾期未销号",
+            formatting.count(len(overdue)),
+            None,
+            True,
+            "已过整改时限仍未销号。",
+            on_day(today),
+        ),
         Kpi(
             f"{rules.due_soon_days}天内到期",
             formatting.count(len(due_soon)),
             None,
             True,
             f"今天起 {rules.due_soon_days} 天内到整改时限、尚未销号的问题。",
+            f"{full_day(today)}起{rules.due_soon_days}天",
         ),
     ]
 )

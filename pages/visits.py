@@ -68,6 +68,8 @@ subtitle = (
 
 page_header(view, "走访覆盖")
 
+this_month = month_label(view.month)
+year_to_date = f"{view.month.year}年1—{view.month.month}月"
 kpis = []
 for duty in DUTIES:
     visited, covered, share = overall_coverage(coverage, duty)
@@ -79,6 +81,7 @@ for duty in DUTIES:
             rise_is_bad=False,
             help=f"{duty.label}：{duty.rule_for(visit_settings)}，"
             f"{formatting.count(visited)} / {formatting.count(covered)} {duty.unit}。",
+            basis=year_to_date if duty.year_to_date else this_month,
         )
     )
 # Short labels: seven cards share the 1920-pixel meeting screen.
@@ -89,6 +92,7 @@ kpis += [
         None,
         rise_is_bad=True,
         help="今年 1 月 1 日至本月底没有任何人入户走访过的户。",
+        basis=year_to_date,
     ),
     Kpi(
         "村会议无记录",
@@ -96,6 +100,7 @@ kpis += [
         None,
         rise_is_bad=True,
         help="本月防返贫动态监测专题研究会未召开或无书面记录的村。",
+        basis=this_month,
     ),
     Kpi(
         "遍访滞后领导",
@@ -103,6 +108,7 @@ kpis += [
         None,
         rise_is_bad=True,
         help="本年已走访本乡镇户数的比例低于全年时间进度的乡镇党委书记、乡镇长。",
+        basis=f"{year_to_date}·时间进度 {formatting.percent(year_elapsed(view.month))}",
     ),
 ]
 render_kpis(kpis)

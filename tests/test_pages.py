@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -126,3 +127,35 @@ def test_a_broken_settings_file_names_the_key(monkeypatch, tmp_path, test_config
     app = run_signed_out()
     assert not app.exception
     assert "rankings.list_size" in app.error[0].value
+
+
+CARD_PAGES = {"overview", "rectification", "visits"}
+# A month ("2026年11月"), a day ("截至2026年11月30日") or months of a year ("2026年1—11月").
+_NAMES_A_TIME = re.compile(r"\d{4}年\d{1,2}(月|—)")
+
+
+def _blocks(node):
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        yield node
+        for child in children.values():
+            yield from _blocks(child)
+
+
+@pytest.mark.parametrize(
+    "spec", [s for s in PAGES if s.url_path in CARD_PAGES], ids=lambda s: s.url_path
+)
+def test_every_card_names_its_month_or_day_under_the_figure(demo_app_env: Path, spec: PageSpec):
+    app = run(spec)
+    assert not app.exception
+    cards = [
+        list(block.children.values())
+        for block in _blocks(app._tree)
+        if any(getattr(child, "type", None) == "metric" for child in block.children.values())
+    ]
+    assert len(cards) == len(app.metric) >= 4, "one card (block) per metric"
+    for card in cards:
+        label = next(child.label for child in card if child.type == "metric")
+        bases = [child.value for child in card if child.type == "caption"]
+        assert len(bases) == 1, (label, bases)
+        assert _NAMES_A_TIME.search(bases[0]), (label, bases)

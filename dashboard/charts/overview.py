@@ -13,7 +13,7 @@ SERIES = (
 )
 
 
-def township_rates_figure(by_township: pd.DataFrame, *, height: int = 440) -> go.Figure:
+def township_rates_figure(by_township: pd.DataFrame, *, height: int = 400) -> go.Figure:
     """Register completeness and visit coverage per township as a dot plot, the weakest on top.
 
     One row per township keeps 18 townships legible from across a room, where grouped bars would
