@@ -59,6 +59,7 @@ from data_access.versions import (
     Window,
     income_window,
     month_window,
+    through_window,
     year_window,
 )
 
@@ -563,6 +564,7 @@ FAMILIES = (
         lambda conn, scope, month, settings, level: rectification_progress(
             conn=conn, scope=scope, on=month_end(month), level=level
         ),
+        window=through_window,
     ),
     Family(
         "income",

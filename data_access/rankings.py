@@ -35,7 +35,7 @@ from data_access.scoring import (
     with_columns,
 )
 from data_access.snapshots import SNAPSHOT_LEVELS, indicator_counts
-from data_access.versions import income_window
+from data_access.versions import through_window
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,8 @@ def _scored(
             sorted(scope.township_ids),
         ),
         sources=INDICATOR_SOURCES,
-        # The widest of the families' windows.
-        window=income_window(month),
+        # The widest of the families' windows (rectification's: every month up to this one).
+        window=through_window(month),
         compute=lambda: _score(conn, scope, month, settings, level),
     )
 

@@ -42,7 +42,7 @@ from data_access.models import (
     Township,
     Village,
 )
-from data_access.periods import day_label
+from data_access.periods import day_label, month_start
 from data_access.scope import Scope
 
 item = RectificationItem
@@ -670,7 +670,7 @@ def change_status(
     conn, now = write.conn, write.at
     note = note.strip()
     current = conn.execute(
-        select(item.code, item.status, item.found_on, item.version).where(
+        select(item.code, item.status, item.found_on, item.closed_on, item.version).where(
             item.id == item_id, scope.covers_with_county(item.township_id)
         )
     ).one_or_none()
@@ -725,7 +725,11 @@ def change_status(
             completed_on=completed_on,
         )
     )
-    write.touch(DataSource.RECTIFICATION)
+    # What the change moves: the current lists (today's month) and every month-end count from the
+    # month of the old or the new 销号 date on (indicators.rectification_progress reads closed_on
+    # against each month's end); earlier months stand.
+    moved = {now.date(), completed_on, _as_date(current.closed_on) if current.closed_on else None}
+    write.touch(DataSource.RECTIFICATION, months={month_start(day) for day in moved if day})
     write.audit(
         AuditAction.STATUS_CHANGE,
         target=f"{current.code}：{current.status} → {to_status.value}",

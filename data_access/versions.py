@@ -133,6 +133,13 @@ def year_window(month: date) -> Window:
     return year_start(month), month
 
 
+def through_window(month: date) -> Window:
+    """Every month up to the month: a count at the month's end of what happened any time before
+    it (rectification items found, closed or due), which a write dated in an earlier month
+    changes and one dated later does not."""
+    return date.min, month
+
+
 def income_window(month: date) -> Window:
     """Last January to the month: an income projection reads this year's registers and last
     year's (the same months, or all twelve where last year has no annual figure)."""

@@ -173,6 +173,59 @@ def _close_an_item(engine: Engine, pick: int) -> None:
         )
 
 
+def _close_an_item_in_march(engine: Engine, pick: int) -> None:
+    """A 销号 entered now but dated in March (the work was done then): March's month-end counts
+    and every later month's change, earlier ones do not."""
+    with engine.connect() as conn:
+        items = conn.execute(
+            select(RectificationItem.id, RectificationItem.version)
+            .where(
+                RectificationItem.status != RectificationStatus.CLOSED.value,
+                RectificationItem.found_on <= date(2026, 3, 1),
+            )
+            .order_by(RectificationItem.id)
+        ).all()
+    if not items:
+        return
+    item = items[pick % len(items)]
+    with change(engine, by="测试", at=WALL_CLOCK) as writing:
+        change_status(
+            writing,
+            scope=county_scope(conn=writing.conn),
+            item_id=item.id,
+            expected_version=item.version,
+            to_status=RectificationStatus.CLOSED,
+            note="补录三月完成的销号",
+            completed_on=date(2026, 3, 20),
+        )
+
+
+def _reopen_an_item_closed_last_year(engine: Engine, pick: int) -> None:
+    """A 销号 of last December taken back: December 2025's counts change, not only today's."""
+    with engine.connect() as conn:
+        items = conn.execute(
+            select(RectificationItem.id, RectificationItem.version)
+            .where(
+                RectificationItem.status == RectificationStatus.CLOSED.value,
+                RectificationItem.closed_on <= date(2025, 12, 31),
+            )
+            .order_by(RectificationItem.id)
+        ).all()
+    if not items:
+        return
+    item = items[pick % len(items)]
+    with change(engine, by="测试", at=WALL_CLOCK) as writing:
+        change_status(
+            writing,
+            scope=county_scope(conn=writing.conn),
+            item_id=item.id,
+            expected_version=item.version,
+            to_status=RectificationStatus.IN_PROGRESS,
+            note="复核不达标，重新整改",
+            completed_on=None,
+        )
+
+
 def _raw_write(source: DataSource, sql: str, *, months: list[date] | None = None):
     def write(engine: Engine, pick: int) -> None:
         with change(engine, by="测试", at=WALL_CLOCK) as writing:
@@ -201,6 +254,8 @@ def _import_a_register(engine: Engine, pick: int) -> None:
 # rows by a number hypothesis draws.
 WRITES = {
     "销号": _close_an_item,
+    "补录三月销号": _close_an_item_in_march,
+    "撤销去年销号": _reopen_an_item_closed_last_year,
     "导入一行登记": _import_a_register,
     "删一户本月登记": _raw_write(
         DataSource.REGISTERS,
@@ -532,3 +587,38 @@ def test_the_stored_projections_follow_a_one_row_import_for_its_household_only(
     assert projected[0] is not None
     assert len(projected[0]) == 1
     assert len(rows) > 1
+
+
+def test_a_closing_this_month_leaves_the_rectification_counts_of_earlier_months_stored(
+    sqlite_copy, settings
+):
+    rect = FAMILY_BY_NAME["rect"]
+    months = (date(2026, 9, 1), date(2026, 10, 1), MONTH)
+    with sqlite_copy.connect() as conn:
+        for month in months:
+            family_counts(
+                conn=conn, month=month, settings=settings, level=Level.TOWNSHIP, family=rect
+            )
+    counted: list[date] = []
+    original = rect.count
+
+    def counting(conn, scope, month, chosen, level):
+        counted.append(month)
+        return original(conn, scope, month, chosen, level)
+
+    _close_an_item(sqlite_copy, 0)  # dated AS_OF, in November
+    recounting = replace(rect, count=counting)
+    with sqlite_copy.connect() as conn:
+        for month in months:
+            family_counts(
+                conn=conn, month=month, settings=settings, level=Level.TOWNSHIP, family=recounting
+            )
+    assert counted == [MONTH]
+    _close_an_item_in_march(sqlite_copy, 0)
+    counted.clear()
+    with sqlite_copy.connect() as conn:
+        for month in months:
+            family_counts(
+                conn=conn, month=month, settings=settings, level=Level.TOWNSHIP, family=recounting
+            )
+    assert counted == list(months), "a 销号 dated in March changes every month-end since"
