@@ -40,6 +40,24 @@ INDICATORS = (
 )
 # Duty holders a tour may name: the roles the data knows (data_access.models.CadreRole).
 CADRE_ROLES = tuple(role.value for role in CadreRole)
+# 预警 rules (data_access/warnings/rules.py holds their SQL): id → (group, its parameters and
+# the bounds each may take). A rule the settings name must be one of these, with exactly these.
+WARNING_GROUPS = ("应纳未纳", "退出不准", "纳入不及时", "信息疑点")
+WARNING_RULES: dict[str, tuple[str, dict[str, tuple[float, float | None]]]] = {
+    "below_line_margin": ("应纳未纳", {"margin": (0.0, None)}),
+    "income_drop": ("应纳未纳", {"share": (0.0, 1.0)}),
+    "large_expense": ("应纳未纳", {"share": (0.0, None)}),
+    "cleared_below_line": ("退出不准", {}),
+    "cleared_too_soon": ("退出不准", {"months": (1.0, None)}),
+    "cleared_without_labour": ("退出不准", {}),
+    "late_entry": ("纳入不及时", {"days": (1.0, None)}),
+    "public_job_no_wage": ("信息疑点", {}),
+    "monitored_no_helper": ("信息疑点", {}),
+    "no_registers": ("信息疑点", {"months": (1.0, None)}),
+    "no_visit": ("信息疑点", {"days": (1.0, None)}),
+    "missing_documents": ("信息疑点", {}),
+}
+WARNING_SEVERITIES = {"high": "高", "medium": "中", "low": "低"}
 # Components of a village's 暗访 risk score (data_access/risk.py), in display order.
 RISK_COMPONENTS = (
     "visits",
@@ -176,6 +194,32 @@ class InspectionSettings:
 
 
 @dataclass(frozen=True)
+class WarningRule:
+    id: str
+    name: str
+    group: str
+    severity: str
+    # The rule's parameters (WARNING_RULES names them): a margin in yuan, a share, months, days.
+    params: dict[str, float]
+
+    def param(self, name: str) -> float:
+        return self.params[name]
+
+
+@dataclass(frozen=True)
+class WarningSettings:
+    # Days a village team has to verify a warning, by severity (WARNING_SEVERITIES).
+    verify_within_days: dict[str, int]
+    # Days past that deadline after which an unverified warning becomes a rectification item.
+    escalate_after_days: int
+    # The rules in force, in the order the page lists them.
+    rules: tuple[WarningRule, ...]
+
+    def rule(self, rule_id: str) -> WarningRule | None:
+        return next((rule for rule in self.rules if rule.id == rule_id), None)
+
+
+@dataclass(frozen=True)
 class ImportSettings:
     max_file_mb: int
     max_rows: int
@@ -207,6 +251,7 @@ class Settings:
     meeting: MeetingSettings
     inspection: InspectionSettings
     imports: ImportSettings
+    warnings: WarningSettings
     # The one clock ([clock]): its reporting date and its wall clock.
     clock: Clock
     source: Path
@@ -275,6 +320,12 @@ class _Reader:
             bound = f"{minimum} 到 {maximum}" if maximum is not None else f"不小于 {minimum}"
             raise SettingsError(f"配置错误 {self._key(name)}：应在 {bound} 之间，实为 {value}")
         return float(value)
+
+    def boolean(self, name: str) -> bool:
+        value = self._raw(name)
+        if not isinstance(value, bool):
+            raise SettingsError(f"配置错误 {self._key(name)}：应为 true 或 false，实为 {value!r}")
+        return value
 
     def choice(self, name: str, options: tuple[str, ...]) -> str:
         value = self.text(name)
@@ -471,6 +522,7 @@ def parse_settings(data: dict[str, Any], source: Path) -> Settings:
         meeting=meeting,
         inspection=inspection,
         imports=_import_settings(root.section("imports")),
+        warnings=_warning_settings(root.section("warnings")),
         clock=clock,
         source=source,
     )
@@ -540,6 +592,33 @@ def _inspection_settings(section: _Reader) -> InspectionSettings:
         inspection_full_days=section.integer("inspection_full_days", minimum=1),
         rectification_deadline_days=section.integer("rectification_deadline_days", minimum=1),
         weights=weights,
+    )
+
+
+def _warning_settings(section: _Reader) -> WarningSettings:
+    within = section.section("verify_within_days")
+    days = {severity: within.integer(severity, minimum=1) for severity in WARNING_SEVERITIES}
+    rules = []
+    for rule_id, (group, params) in WARNING_RULES.items():
+        table = section.section(rule_id)
+        # Every key is read (and checked) even for a rule switched off.
+        enabled = table.boolean("enabled")
+        rule = WarningRule(
+            id=rule_id,
+            name=table.text("name"),
+            group=group,
+            severity=table.choice("severity", tuple(WARNING_SEVERITIES)),
+            params={
+                name: table.number(name, minimum=low, maximum=high)
+                for name, (low, high) in params.items()
+            },
+        )
+        if enabled:
+            rules.append(rule)
+    return WarningSettings(
+        verify_within_days=days,
+        escalate_after_days=section.integer("escalate_after_days", minimum=1),
+        rules=tuple(rules),
     )
 
 

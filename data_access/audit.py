@@ -43,6 +43,8 @@ class AuditAction(StrEnum):
     FINDING = "记录暗访发现"
     INSPECTED = "登记已暗访"
     FINDING_TO_ITEM = "暗访发现转整改"
+    WARNINGS_CHECKED = "预警比对"
+    WARNING_VERIFIED = "核实预警"
 
 
 def record(

@@ -474,6 +474,65 @@ class RectificationStatusChange(Base):
     completed_on: Mapped[date | None] = mapped_column(Date)
 
 
+class WarningStatus(StrEnum):
+    """Where a warning stands: raised and waiting for the village team, or verified one way."""
+
+    PENDING = "待核实"
+    MONITORED = "核实为风险·已纳入监测"
+    NO_RISK = "核实无风险"
+    DATA_FIXED = "已纠正数据"
+
+
+class HouseholdWarning(Base):
+    """A warning a rule (config [warnings], data_access/warnings/rules.py) raised on a household
+    ("线上自动预警"), to be verified at the household within its deadline ("线下入户核实").
+
+    One row per raising: a (household, rule) is raised again only after its condition had gone
+    (``gone_on``) and came back. ``observed`` holds the values that raised it, as the page shows
+    them (label → value)."""
+
+    __tablename__ = "household_warnings"
+    __table_args__ = (
+        _one_of("status", WarningStatus),
+        Index("ix_household_warnings_household_rule", "household_id", "rule_id"),
+        Index("ix_household_warnings_township_status", "township_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    rule_id: Mapped[str] = mapped_column(String(32))
+    # Denormalised at the raising, so the township filter needs no join and the responsible
+    # village and helper stay those the warning went to.
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    helper_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    first_raised_on: Mapped[date] = mapped_column(Date)
+    observed: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=WarningStatus.PENDING.value)
+    verified_by: Mapped[str | None] = mapped_column(String(40))
+    verified_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    # The first check that found the condition no longer held (the warning lapses if still
+    # unverified; either way the next time it holds is a new warning).
+    gone_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class WarningChange(Base):
+    """A warning's verification history; rows are only ever added."""
+
+    __tablename__ = "household_warning_changes"
+    __table_args__ = (Index("ix_household_warning_changes_warning", "warning_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warning_id: Mapped[int] = mapped_column(ForeignKey("household_warnings.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    changed_by: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+
+
 class Milestone(Base):
     """A dated deadline the county counts down to (editable by the office)."""
 
@@ -700,6 +759,8 @@ class DataSource(StrEnum):
     # Inspectors, draws, findings and the villages' last-inspected dates.
     INSPECTIONS = "inspections"
     BENCHMARKS = "benchmarks"
+    # 预警: warnings raised on households by the rules, and their verification.
+    WARNINGS = "warnings"
 
 
 class SourceVersion(Base):

@@ -74,6 +74,7 @@ def add_register(
     business: float = 0.0,
     transfer: float = 0.0,
     production_cost: float = 0.0,
+    expenditure: float = 0.0,
     entered_at: datetime | None = None,
 ) -> None:
     conn.execute(
@@ -86,7 +87,7 @@ def add_register(
             "property": 0.0,
             "transfer": transfer,
             "production_cost": production_cost,
-            "expenditure": 0.0,
+            "expenditure": expenditure,
             "entered_at": entered_at or datetime(month.year, month.month, 20, 10, 0),
         },
     )

@@ -216,3 +216,28 @@ def test_inspection_weights_that_add_up_to_nothing_are_refused():
     data["inspection"]["weights"] = dict.fromkeys(data["inspection"]["weights"], 0)
     with pytest.raises(SettingsError, match=r"inspection\.weights"):
         parse_settings(data, DEFAULT_CONFIG_PATH)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("warnings.income_drop", "share", 1.5, "warnings.income_drop.share"),
+        ("warnings.cleared_too_soon", "months", 0, "warnings.cleared_too_soon.months"),
+        ("warnings.no_visit", "severity", "urgent", "warnings.no_visit.severity"),
+        ("warnings.no_visit", "enabled", "yes", "warnings.no_visit.enabled"),
+        ("warnings", "verify_within_days", {"high": 7}, "warnings.verify_within_days.medium"),
+        ("warnings", "income_dorp", {"enabled": True}, "warnings.income_dorp"),
+    ],
+)
+def test_a_wrong_warning_rule_stops_start_up_naming_the_key(section, key, value, expected):
+    with pytest.raises(SettingsError, match=re.escape(expected)):
+        parse_settings(_with(section, key, value), DEFAULT_CONFIG_PATH)
+
+
+def test_a_rule_switched_off_is_not_checked_and_every_rule_has_its_sql():
+    from data_access.warnings.rules import RULES
+
+    settings = parse_settings(shipped(), DEFAULT_CONFIG_PATH)
+    assert [rule.id for rule in settings.warnings.rules] == list(RULES)
+    off = parse_settings(_with("warnings.no_visit", "enabled", False), DEFAULT_CONFIG_PATH)
+    assert "no_visit" not in [rule.id for rule in off.warnings.rules]
