@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "ensure-demo", help="SQLite 数据库为空或不存在时生成演示数据，否则只升级结构"
     )
+    commands.add_parser(
+        "check-warnings",
+        help="按 [warnings] 规则比对全县农户：新增预警，标记条件已消失的预警（定时任务每天调用）",
+    )
     commands.add_parser("demo-users", help="创建缺少的演示账号（每个角色一个，密码公开，仅供演示）")
     users = commands.add_parser("users", help="用户管理").add_subparsers(
         dest="users_command", required=True
@@ -136,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return import_cli.run_template(args, settings)
     if args.command == "users":
         return manage_users(engine, args, settings)
+    if args.command == "check-warnings":
+        return run_check_warnings(engine, settings)
     if args.command == "demo-users":
         return print_demo_users(engine, settings)
     if args.command == "ensure-demo":
@@ -160,6 +166,17 @@ def main(argv: list[str] | None = None) -> int:
     print(summary.report())
     print(warm_caches(engine, settings=settings, last_month=month_start(as_of)))
     return print_demo_users(engine, settings)
+
+
+def run_check_warnings(engine: Engine, settings: Settings) -> int:
+    """One check of every 预警 rule for the reporting date's month, as the CLI user."""
+    from data_access.warnings.store import refresh
+
+    today = settings.clock.reporting_date()
+    with change(engine, by=CLI_USER, at=settings.clock.now()) as write:
+        report = refresh(write, settings=settings, month=month_start(today), today=today)
+    print(f"预警比对（{today:%Y-%m-%d}）：{report.sentence()}。")
+    return 0
 
 
 def run_import_boundaries(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:

@@ -246,6 +246,9 @@ def test_the_unit_runs_the_entry_script_on_its_instance_port_from_the_environmen
     assert "EnvironmentFile=/etc/dashboard/dashboard.env\n" in backup
     assert "ReadWritePaths=/var/backups/dashboard\n" in backup
     assert "BACKUP_DIR=/var/backups/dashboard\n" in ENV_EXAMPLE.read_text(encoding="utf-8")
+    warnings = (UNITS / "dashboard-warnings.service").read_text(encoding="utf-8")
+    assert f"ExecStart={INSTALL_DIR}/.venv/bin/python -m data_access check-warnings\n" in warnings
+    assert f"WorkingDirectory={INSTALL_DIR}\n" in warnings
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not found")
@@ -259,6 +262,8 @@ def test_systemd_accepts_the_units(tmp_path):
         "dashboard@8501.service",
         "dashboard-backup.service",
         "dashboard-backup.timer",
+        "dashboard-warnings.service",
+        "dashboard-warnings.timer",
     ]
     (tmp_path / "dashboard@8501.service").symlink_to(tmp_path / "dashboard@.service")
     result = subprocess.run(

@@ -23,7 +23,7 @@ TOWNSHIP_RATE_RANGES = {
     "grid_visits": ((0.88, 0.95), (0.62, 0.75)),
     "meetings_held": ((0.92, 0.98), (0.60, 0.72)),
     "meetings_recorded": ((0.92, 0.99), (0.70, 0.85)),
-    "paperwork": ((0.96, 0.995), (0.82, 0.90)),
+    "paperwork": ((0.995, 0.999), (0.95, 0.98)),
     "rectification_on_time": ((0.88, 0.96), (0.55, 0.70)),
     "income_level": ((0.98, 1.03), (0.90, 0.95)),
 }

@@ -343,9 +343,9 @@ def _build_households(
         name: rng.random(count) < paperwork_rate - shortfall
         for name, shortfall in (
             ("has_plan", 0.0),
-            ("has_handbook", 0.01),
+            ("has_handbook", 0.002),
             ("has_benefit_card", 0.0),
-            ("has_trained_member", 0.02),
+            ("has_trained_member", 0.004),
         )
     }
     public_job = has_labour & (

@@ -35,6 +35,7 @@ from data_access.demo.places import (
     village_columns,
 )
 from data_access.demo.rectification import build_ledger
+from data_access.demo.warnings import seed_warnings
 from data_access.models import Base, MetaKey, Township, User
 from data_access.versions import EVERY_SOURCE
 
@@ -154,12 +155,21 @@ def seed_demo(
         write_meta(conn, MetaKey.DEMO_SEED, str(seed))
         write_meta(conn, MetaKey.DEMO_SCALE, f"{scale:g}")
         write.touch(*EVERY_SOURCE)
+    counts = dict(writer.counts)
+    counts["household_warnings"] = seed_warnings(
+        engine,
+        settings=settings,
+        as_of=as_of,
+        extracted_at=timeline.extracted_at,
+        seed=seed,
+        weak_codes=county.weak_township_codes,
+    )
     return DemoSummary(
         county=settings.county.name,
         scale=scale,
         seed=seed,
         as_of=as_of,
-        counts=dict(writer.counts),
+        counts=counts,
         people=int(county.households.members.sum()),
         seconds=time.perf_counter() - started,
         weak_township_codes=county.weak_township_codes,
