@@ -54,6 +54,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/meeting.py", "会议大屏", "meeting", ":material/tv:", "会议", roles=EVERY_ROLE),
     PageSpec("pages/visits.py", "走访覆盖", "visits", ":material/map:", "督导"),
     PageSpec(
+        "pages/warnings.py", "预警核实", "warnings", ":material/notification_important:", "督导"
+    ),
+    PageSpec(
         "pages/import.py",
         "数据导入",
         "import",

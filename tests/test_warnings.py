@@ -215,6 +215,8 @@ def test_a_check_raises_each_warning_once_and_records_the_values(county, setting
     assert warning.status == WarningStatus.PENDING.value
     assert warning.observed == {"纳入监测日期": "2026-03-15", "风险消除日期": "2026-09-14"}
     assert (warning.township_id, warning.village_id, warning.helper_id) == (1, 10, 1)
+    [paperwork] = _warnings(county, "missing_documents")
+    assert paperwork.observed == {"缺少": "帮扶手册"}
     with county.connect() as conn:
         checks = conn.execute(
             select(func.count()).where(AuditEntry.action == AuditAction.WARNINGS_CHECKED.value)
@@ -385,3 +387,75 @@ def test_the_list_pages_in_sql_and_masks_the_household_head(county, settings):
     assert set(named["head"]) == {"张三明"}
     assert set(named["township"]) == {"测试1镇"}
     assert named["observed"].str.len().gt(0).all()
+
+
+# The page, through AppTest on the demo county (whose seed checked the rules twice).
+
+
+def _page(monkeypatch, demo_sqlite_path, test_config_path, username: str):
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.navigation import PAGES, PROJECT_ROOT
+    from tests.login import logged_in
+
+    monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{demo_sqlite_path}")
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(test_config_path))
+    app = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=90)
+    app.switch_page(str(next(s for s in PAGES if s.url_path == "warnings").path))
+    logged_in(app, username)
+    assert not app.exception
+    return app
+
+
+def _independent_pending(engine: Engine, township: str | None = None) -> tuple[int, int]:
+    """Pending warnings and households with a pending 应纳未纳 one, in plain SQL."""
+    where = "w.status = '待核实' AND w.gone_on IS NULL"
+    if township:
+        where += f" AND t.name = '{township}'"
+    with engine.connect() as conn:
+        pending = conn.exec_driver_sql(
+            f"SELECT COUNT(*) FROM household_warnings w JOIN townships t ON t.id = w.township_id "
+            f"WHERE {where}"
+        ).scalar_one()
+        households = conn.exec_driver_sql(
+            "SELECT COUNT(DISTINCT w.household_id) FROM household_warnings w JOIN townships t "
+            f"ON t.id = w.township_id WHERE {where} AND w.rule_id IN "
+            "('below_line_margin', 'income_drop', 'large_expense')"
+        ).scalar_one()
+    return pending, households
+
+
+def test_the_page_heads_with_the_pending_and_suspected_counts(
+    monkeypatch, demo_sqlite_path, test_config_path, demo_sqlite
+):
+    app = _page(monkeypatch, demo_sqlite_path, test_config_path, "admin")
+    pending, households = _independent_pending(demo_sqlite)
+    assert pending > 0
+    heading = next(m.value for m in app.markdown if m.value.startswith("#### 待核实预警"))
+    assert heading.startswith(f"#### 待核实预警 {pending:,} 条")
+    assert heading.endswith(f"应纳未纳疑似 {households:,} 户")
+    assert {m.label: m.value for m in app.metric}["待核实预警"] == f"{pending:,} 条"
+    assert app.button(key="warn-check"), "the county office can check now"
+    assert any(form for form in app.get("form")), "and verify"
+
+
+def test_a_township_user_sees_and_verifies_their_township_only(
+    monkeypatch, demo_sqlite_path, test_config_path, demo_sqlite
+):
+    app = _page(monkeypatch, demo_sqlite_path, test_config_path, "township")
+    title = app.title[0].value
+    township = title.removesuffix("预警核实")
+    pending, _ = _independent_pending(demo_sqlite, township)
+    assert {m.label: m.value for m in app.metric}["待核实预警"] == f"{pending:,} 条"
+    listed = app.dataframe(key="warn-list").value
+    assert set(listed["township"]) <= {township}
+    assert len(app.get("form")) == 1
+    assert not [b for b in app.button if b.key == "warn-check"]
+
+
+def test_a_leader_reads_the_warnings_but_cannot_verify(
+    monkeypatch, demo_sqlite_path, test_config_path
+):
+    app = _page(monkeypatch, demo_sqlite_path, test_config_path, "leader")
+    assert not app.get("form")
+    assert any("您的角色可以查看" in c.value for c in app.caption)

@@ -62,6 +62,13 @@ class RuleQuery:
     # household_id, then one column per label.
     query: Select
     labels: tuple[str, ...]
+    # The values as the warning records them (label → value); by default each under its label.
+    shape: Callable[[tuple], dict[str, object]] | None = None
+
+    def observed(self, values: tuple) -> dict[str, object]:
+        if self.shape is not None:
+            return self.shape(values)
+        return dict(zip(self.labels, values, strict=True))
 
 
 def _on_books(ctx: RuleContext) -> ColumnElement[bool]:
@@ -315,7 +322,14 @@ def missing_documents(ctx: RuleContext) -> RuleQuery:
     query = select(Household.id, *(column for column, _ in _DOCUMENTS)).where(
         _on_books(ctx), or_(*(column.is_(False) for column, _ in _DOCUMENTS))
     )
-    return RuleQuery(query, tuple(f"有{name}" for _, name in _DOCUMENTS))
+    names = tuple(name for _, name in _DOCUMENTS)
+
+    def missing(values: tuple) -> dict[str, object]:
+        return {
+            "缺少": "、".join(name for name, held in zip(names, values, strict=True) if not held)
+        }
+
+    return RuleQuery(query, names, missing)
 
 
 RULES: dict[str, Callable[[RuleContext], RuleQuery]] = {

@@ -15,12 +15,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, and_, case, func, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from config.settings import Settings, WarningRule, WarningSettings
 from data_access.audit import AuditAction
 from data_access.commands import Change
-from data_access.indicators import count_when, read_frame
+from data_access.indicators import count_when
 from data_access.masking import name_column
 from data_access.models import (
     Assignment,
@@ -71,7 +82,7 @@ def rule_hits(
     found = RULES[rule.id](RuleContext(conn, scope, month, today, settings, rule))
     return {
         int(row[0]): {
-            label: _jsonable(value) for label, value in zip(found.labels, row[1:], strict=True)
+            label: _jsonable(value) for label, value in found.observed(tuple(row[1:])).items()
         }
         for row in conn.execute(found.query).all()
     }
@@ -187,6 +198,21 @@ def due_on(first_raised_on: date, severity: str, settings: WarningSettings) -> d
 
 
 VERIFIED = (WarningStatus.MONITORED, WarningStatus.NO_RISK, WarningStatus.DATA_FIXED)
+# How the list names a warning left unverified whose condition has gone since (not a stored
+# status: the row stays 待核实 with its gone_on day).
+LAPSED = "条件已消失（未核实）"
+LIST_STATUSES = (WarningStatus.PENDING.value, LAPSED, *(status.value for status in VERIFIED))
+
+
+def _status_is(status: str) -> ColumnElement[bool]:
+    if status == WarningStatus.PENDING.value:
+        return is_pending()
+    if status == LAPSED:
+        return and_(
+            HouseholdWarning.status == WarningStatus.PENDING.value,
+            HouseholdWarning.gone_on.is_not(None),
+        )
+    return HouseholdWarning.status == status
 
 
 def verify(
@@ -304,7 +330,7 @@ def by_rule_and_township(
     Columns: rule_id, township_id, township, pending, overdue, households.
     """
     warnings = settings.warnings
-    counts = read_frame(
+    counts = _frame(
         conn,
         select(
             HouseholdWarning.rule_id,
@@ -315,19 +341,23 @@ def by_rule_and_township(
         .where(scope.covers(HouseholdWarning.township_id))
         .group_by(HouseholdWarning.rule_id, HouseholdWarning.township_id),
         ["rule_id", "township_id", "pending", "overdue"],
+        ("township_id", "pending", "overdue"),
     )
-    households = read_frame(
+    households = _frame(
         conn,
         select(Township.id, Township.name, func.count(Household.id))
         .join(Household, Household.township_id == Township.id)
         .where(scope.covers(Township.id), Household.on_record_by(today))
-        .group_by(Township.id, Township.name)
+        .group_by(Township.id, Township.name, Township.code)
         .order_by(Township.code),
         ["township_id", "township", "households"],
+        ("township_id", "households"),
     )
-    return counts.merge(households, on="township_id", how="right").fillna(
+    merged = counts.merge(households, on="township_id", how="right").fillna(
         {"rule_id": "", "pending": 0, "overdue": 0}
-    )[["rule_id", "township_id", "township", "pending", "overdue", "households"]]
+    )
+    merged = merged.astype({"pending": "int64", "overdue": "int64"})
+    return merged[["rule_id", "township_id", "township", "pending", "overdue", "households"]]
 
 
 def worst_villages(
@@ -350,7 +380,12 @@ def worst_villages(
         .order_by(pending.desc(), overdue.desc(), Village.id)
         .limit(limit)
     )
-    return read_frame(conn, query, ["village_id", "village", "township", "pending", "overdue"])
+    return _frame(
+        conn,
+        query,
+        ["village_id", "village", "township", "pending", "overdue"],
+        ("village_id", "pending", "overdue"),
+    )
 
 
 @dataclass(frozen=True)
@@ -401,7 +436,7 @@ def warning_list(
     if filters.rule_ids:
         condition.append(HouseholdWarning.rule_id.in_(filters.rule_ids))
     if filters.statuses:
-        condition.append(HouseholdWarning.status.in_(filters.statuses))
+        condition.append(or_(*(_status_is(status) for status in filters.statuses)))
     if filters.township_ids:
         condition.append(HouseholdWarning.township_id.in_(filters.township_ids))
     if filters.village_ids:
@@ -426,7 +461,10 @@ def warning_list(
             HouseholdWarning.first_raised_on,
             allowed_days(settings),
             overdue_flag,
-            HouseholdWarning.status,
+            case(
+                (_status_is(LAPSED), literal(LAPSED)),
+                else_=HouseholdWarning.status,
+            ),
             HouseholdWarning.verified_by,
             HouseholdWarning.verified_on,
             HouseholdWarning.note,
@@ -454,9 +492,37 @@ def warning_list(
     return frame, int(total)
 
 
+def _frame(
+    conn: Connection, query, columns: list[str], counts: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Rows of ``query``; the ``counts`` columns as integers (0 where missing)."""
+    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    for column in counts:
+        frame[column] = frame[column].fillna(0).astype("int64")
+    return frame
+
+
 def _observed_text(value: object) -> str:
     if isinstance(value, str):
         value = json.loads(value)
     if not isinstance(value, dict):
         return ""
     return "；".join(f"{label}：{shown}" for label, shown in value.items())
+
+
+def villages_with_warnings(conn: Connection, *, scope: Scope) -> pd.DataFrame:
+    """Villages in scope that have any warning, for the list's filter.
+
+    Columns: village_id, village, township_id.
+    """
+    query = (
+        select(Village.id, Village.name, Village.township_id)
+        .where(
+            scope.covers(Village.township_id),
+            Village.id.in_(select(HouseholdWarning.village_id).distinct()),
+        )
+        .order_by(Village.code)
+    )
+    return _frame(
+        conn, query, ["village_id", "village", "township_id"], ("village_id", "township_id")
+    )
