@@ -7,7 +7,7 @@ from dashboard.auth import audited_export
 from dashboard.charts.overview import township_rates_figure
 from dashboard.components.countdown import render_countdown
 from dashboard.components.honour_roll import render_placements
-from dashboard.components.kpi import count_kpi, income_basis, on_day, rate_kpi, render_kpis
+from dashboard.components.kpi import Kpi, count_kpi, income_basis, on_day, rate_kpi, render_kpis
 from dashboard.components.layout import page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.briefing import BriefingInputs, briefing_workbook, summary_paragraph
@@ -17,6 +17,7 @@ from data_access.periods import month_label
 from data_access.rankings import Level, ranking
 from data_access.rectification import overdue_items
 from data_access.visits import DUTY_BY_KEY
+from data_access.warnings.store import headline
 
 # As many townships as fit beside the chart without scrolling on a 1080-pixel screen.
 ATTENTION_ROWS = 10
@@ -27,6 +28,9 @@ brief = view.fetch(
     briefing, scope=view.scope, month=view.month, today=view.reporting_date, settings=settings
 )
 line = settings.income.line_for(view.month.year)
+alerts = view.fetch(
+    headline, scope=view.scope, today=view.reporting_date, settings=settings.warnings
+)
 
 page_header(view, f"{settings.county.name}巩固拓展脱贫攻坚成果总览")
 render_countdown(brief.milestones, settings.rectification)
@@ -105,6 +109,22 @@ render_kpis(
             unit="项",
             help="统计日已过整改时限仍未销号的问题。",
             basis=on_day(brief.as_of),
+        ),
+        Kpi(
+            "待核实预警",
+            f"{formatting.count(alerts.pending)} 条",
+            None,
+            True,
+            "规则比对发现、尚未入户核实的预警；逾期指超过核实期限（见“预警核实”页）。",
+            f"{on_day(view.reporting_date)}·逾期 {formatting.count(alerts.overdue)} 条",
+        ),
+        Kpi(
+            "应纳未纳疑似",
+            f"{formatting.count(alerts.should_monitor)} 户",
+            None,
+            True,
+            "有待核实的“应纳未纳”预警、尚未纳入监测的户。",
+            on_day(view.reporting_date),
         ),
     ]
 )
