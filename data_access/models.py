@@ -515,6 +515,10 @@ class HouseholdWarning(Base):
     # The first check that found the condition no longer held (the warning lapses if still
     # unverified; either way the next time it holds is a new warning).
     gone_on: Mapped[date | None] = mapped_column(Date)
+    # The 整改台账 item an overdue warning became (source 数据比对): one item per warning.
+    rectification_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rectification_items.id"), unique=True
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 

@@ -12,6 +12,7 @@ deadline lies before ``d`` (an item due today is not overdue yet).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
+    case,
     func,
     insert,
     literal,
@@ -35,6 +37,8 @@ from data_access.commands import Change
 from data_access.indicators import count_when
 from data_access.models import (
     AssistingUnit,
+    Cadre,
+    CadreRole,
     DataSource,
     RectificationItem,
     RectificationStatus,
@@ -761,3 +765,38 @@ def pace_line(*, today: date, open_now: int, pace: float, until: date) -> pd.Dat
     return pd.DataFrame(
         {"day": [today, end], "open": [open_now, max(open_now - pace * (end - today).days, 0)]}
     )
+
+
+def next_item_code(conn: Connection, year: int) -> str:
+    """ZG{year}-{seq:05d}, one past the highest number of the year (the ledger's scheme)."""
+    prefix = f"ZG{year}-"
+    codes = conn.execute(
+        select(RectificationItem.code).where(RectificationItem.code.like(f"{prefix}%"))
+    ).scalars()
+    numbers = [int(m.group(1)) for c in codes if (m := re.fullmatch(rf"{prefix}(\d+)", c))]
+    return f"{prefix}{max(numbers, default=0) + 1:05d}"
+
+
+def responsible_person(conn: Connection, village_id: int, township_id: int) -> str:
+    """The village's 第一书记, else its 村支书, else the 乡镇长 — who answers for the item."""
+    ranked = case(
+        (Cadre.role == CadreRole.FIRST_SECRETARY, 1),
+        (Cadre.role == CadreRole.VILLAGE_SECRETARY, 2),
+        else_=3,
+    )
+    name = conn.execute(
+        select(Cadre.name)
+        .where(
+            Cadre.active.is_(True),
+            (
+                and_(
+                    Cadre.village_id == village_id,
+                    Cadre.role.in_([CadreRole.FIRST_SECRETARY, CadreRole.VILLAGE_SECRETARY]),
+                )
+            )
+            | and_(Cadre.township_id == township_id, Cadre.role == CadreRole.TOWNSHIP_HEAD),
+        )
+        .order_by(ranked, Cadre.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return name or "待认领"

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, text, update
 
 from data_access.audit import AuditAction
 from data_access.commands import change
@@ -459,3 +459,39 @@ def test_a_leader_reads_the_warnings_but_cannot_verify(
     app = _page(monkeypatch, demo_sqlite_path, test_config_path, "leader")
     assert not app.get("form")
     assert any("您的角色可以查看" in c.value for c in app.caption)
+
+
+def test_an_overdue_warning_becomes_one_rectification_item_linked_both_ways(county, settings):
+    _refresh(county, settings)
+    rule = settings.warnings.rule("cleared_below_line")  # high severity
+    allowed = settings.warnings.verify_within_days[rule.severity]
+    last_quiet_day = TODAY + timedelta(days=allowed + settings.warnings.escalate_after_days)
+    assert _refresh(county, settings, last_quiet_day).escalated == ()
+    later = last_quiet_day + timedelta(days=1)
+    report = _refresh(county, settings, later)
+    high = [r.id for r in settings.warnings.rules if r.severity == rule.severity]
+    assert len(report.escalated) == sum(len(EXPECTED[rule_id]) for rule_id in high)
+    assert _refresh(county, settings, later + timedelta(days=1)).escalated == (), "once"
+    with county.connect() as conn:
+        linked = conn.execute(
+            text(
+                "SELECT w.id, i.code, i.source, i.category, i.description, i.found_on, "
+                "i.status, i.township_id FROM household_warnings w "
+                "JOIN rectification_items i ON i.id = w.rectification_item_id "
+                "WHERE w.rule_id = 'cleared_below_line'"
+            )
+        ).one()
+        history = conn.execute(
+            text(
+                "SELECT note FROM rectification_status_changes c JOIN rectification_items i "
+                "ON i.id = c.item_id WHERE i.code = :code"
+            ),
+            {"code": linked.code},
+        ).scalar_one()
+    assert linked.code in report.escalated
+    assert (linked.source, linked.status, linked.township_id) == ("数据比对", "未整改", 1)
+    assert linked.category == "监测对象纳入退出不及时不准确"
+    assert str(linked.found_on)[:10] == later.isoformat()
+    assert f"预警 #{linked.id}" in linked.description
+    assert "H000104" in linked.description
+    assert f"预警 #{linked.id}" in history

@@ -21,6 +21,7 @@ COLUMNS = {
     "overdue_text": ("是否逾期", 8),
     "status": ("状态", 14),
     "observed": ("预警依据", 40),
+    "item_code": ("转办整改问题", 14),
 }
 
 

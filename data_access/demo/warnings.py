@@ -1,4 +1,4 @@
-"""The demo county's 预警 history: the rules were checked two months before the as-of day, the
+"""The demo county's 预警 history: the rules were checked a month before the as-of day, the
 village teams verified most of those warnings (the weak townships fewer and later), and the
 check of the as-of day raised the new ones and let the gone ones lapse. So the page shows
 overdue warnings in the weak places, fresh ones everywhere, and verified ones with notes."""
@@ -18,7 +18,7 @@ from data_access.scope import county_scope
 from data_access.warnings.store import refresh, verify
 
 # Days before the as-of day of the earlier check.
-EARLIER_CHECK_DAYS = 60
+EARLIER_CHECK_DAYS = 30
 # Share of the earlier check's warnings the village teams have verified, strong and weak places.
 VERIFIED_SHARE = {False: 0.85, True: 0.45}
 NOTES = {
@@ -66,7 +66,7 @@ def seed_warnings(
             continue
         outcome = OUTCOMES[int(rng.choice(3, p=OUTCOME_SHARES[groups[rule_id]]))]
         # Strong places verify within a week, weak ones within a month.
-        day = earlier + timedelta(days=int(rng.integers(1, 30 if township_id in weak else 8)))
+        day = earlier + timedelta(days=int(rng.integers(1, 25 if township_id in weak else 8)))
         chosen.setdefault((outcome, day), []).append(warning_id)
     for (outcome, day), ids in sorted(chosen.items()):
         with change(

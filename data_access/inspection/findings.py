@@ -3,11 +3,10 @@ moves on), and turning one into a 整改台账 item."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, insert, literal, select, update
+from sqlalchemy import Connection, func, insert, literal, select, update
 
 from data_access.audit import AuditAction
 from data_access.commands import Change
@@ -20,8 +19,6 @@ from data_access.inspection.errors import (
 )
 from data_access.masking import name_column
 from data_access.models import (
-    Cadre,
-    CadreRole,
     DataSource,
     Household,
     InspectionFinding,
@@ -33,6 +30,7 @@ from data_access.models import (
     Township,
     Village,
 )
+from data_access.rectification import next_item_code, responsible_person
 from data_access.scope import Scope
 
 
@@ -199,41 +197,6 @@ def rectification_categories(*, conn: Connection) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def _next_item_code(conn: Connection, year: int) -> str:
-    """ZG{year}-{seq:05d}, one past the highest number of the year (the ledger's scheme)."""
-    prefix = f"ZG{year}-"
-    codes = conn.execute(
-        select(RectificationItem.code).where(RectificationItem.code.like(f"{prefix}%"))
-    ).scalars()
-    numbers = [int(m.group(1)) for c in codes if (m := re.fullmatch(rf"{prefix}(\d+)", c))]
-    return f"{prefix}{max(numbers, default=0) + 1:05d}"
-
-
-def _responsible_person(conn: Connection, village_id: int, township_id: int) -> str:
-    """The village's 第一书记, else its 村支书, else the 乡镇长 — who answers for the item."""
-    ranked = case(
-        (Cadre.role == CadreRole.FIRST_SECRETARY, 1),
-        (Cadre.role == CadreRole.VILLAGE_SECRETARY, 2),
-        else_=3,
-    )
-    name = conn.execute(
-        select(Cadre.name)
-        .where(
-            Cadre.active.is_(True),
-            (
-                and_(
-                    Cadre.village_id == village_id,
-                    Cadre.role.in_([CadreRole.FIRST_SECRETARY, CadreRole.VILLAGE_SECRETARY]),
-                )
-            )
-            | and_(Cadre.township_id == township_id, Cadre.role == CadreRole.TOWNSHIP_HEAD),
-        )
-        .order_by(ranked, Cadre.id)
-        .limit(1)
-    ).scalar_one_or_none()
-    return name or "待认领"
-
-
 def finding_to_rectification(
     write: Change, *, finding_id: int, category: str, deadline_days: int
 ) -> str:
@@ -268,7 +231,7 @@ def finding_to_rectification(
         raise AlreadyConvertedError("该发现已转为整改问题，不能重复转办")
     found_on = finding.inspected_on
     where = "暗访抽查农户发现：" if finding.household_id is not None else "暗访发现："
-    code = _next_item_code(conn, found_on.year)
+    code = next_item_code(conn, found_on.year)
     item_id = conn.execute(
         insert(RectificationItem)
         .values(
@@ -279,7 +242,7 @@ def finding_to_rectification(
             township_id=finding.township_id,
             village_id=finding.village_id,
             unit_id=None,
-            responsible_person=_responsible_person(conn, finding.village_id, finding.township_id),
+            responsible_person=responsible_person(conn, finding.village_id, finding.township_id),
             measure="",
             kind=RectificationKind.DEADLINE.value,
             found_on=found_on,

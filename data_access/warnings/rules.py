@@ -332,6 +332,23 @@ def missing_documents(ctx: RuleContext) -> RuleQuery:
     return RuleQuery(query, names, missing)
 
 
+# The 整改台账 category (the speech's wording, as the ledgers use it) of an item an overdue
+# warning of each rule becomes.
+RULE_CATEGORIES = {
+    "below_line_margin": "监测对象纳入退出不及时不准确",
+    "income_drop": "监测对象纳入退出不及时不准确",
+    "large_expense": "监测对象纳入退出不及时不准确",
+    "cleared_below_line": "监测对象纳入退出不及时不准确",
+    "cleared_too_soon": "监测对象纳入退出不及时不准确",
+    "cleared_without_labour": "监测对象纳入退出不及时不准确",
+    "late_entry": "监测对象纳入退出不及时不准确",
+    "public_job_no_wage": "收入登记不全面",
+    "monitored_no_helper": "防返贫监测帮扶不到位",
+    "no_registers": "收入登记不全面",
+    "no_visit": "防返贫监测帮扶不到位",
+    "missing_documents": "帮扶手册填写不规范",
+}
+
 RULES: dict[str, Callable[[RuleContext], RuleQuery]] = {
     "below_line_margin": below_line_margin,
     "income_drop": income_drop,

@@ -39,13 +39,25 @@ from data_access.models import (
     DataSource,
     Household,
     HouseholdWarning,
+    ProblemSource,
+    RectificationItem,
+    RectificationKind,
+    RectificationStatus,
+    RectificationStatusChange,
     Township,
     Village,
     WarningChange,
     WarningStatus,
 )
+from data_access.rectification import next_item_code, responsible_person
 from data_access.scope import Scope, county_scope
-from data_access.warnings.rules import RULES, SHOULD_MONITOR, RuleContext, day_number
+from data_access.warnings.rules import (
+    RULE_CATEGORIES,
+    RULES,
+    SHOULD_MONITOR,
+    RuleContext,
+    day_number,
+)
 
 
 class WarningError(ValueError):
@@ -56,9 +68,14 @@ class WarningError(ValueError):
 class RefreshReport:
     raised: int
     gone: int
+    # Codes of the rectification items overdue warnings became.
+    escalated: tuple[str, ...] = ()
 
     def sentence(self) -> str:
-        return f"新增预警 {self.raised:,} 条，条件已消失 {self.gone:,} 条"
+        text = f"新增预警 {self.raised:,} 条，条件已消失 {self.gone:,} 条"
+        if self.escalated:
+            text += f"，逾期未核实转为整改问题 {len(self.escalated):,} 项"
+        return text
 
 
 def _jsonable(value: object) -> object:
@@ -134,14 +151,105 @@ def refresh(write: Change, *, settings: Settings, month: date, today: date) -> R
             )
         raised += len(new)
         gone += len(ended)
+    escalated = escalate(write, settings=settings, today=today)
     write.touch(DataSource.WARNINGS)
     write.audit(
         AuditAction.WARNINGS_CHECKED,
         target=f"{month:%Y-%m}",
         rows=raised,
-        detail={"新增": raised, "条件已消失": gone},
+        detail={"新增": raised, "条件已消失": gone, "转为整改": len(escalated)},
     )
-    return RefreshReport(raised, gone)
+    return RefreshReport(raised, gone, tuple(escalated))
+
+
+def is_escalation_due(settings: WarningSettings, today: date) -> ColumnElement[bool]:
+    """Pending, not yet an item, and unverified ``escalate_after_days`` past its deadline."""
+    return and_(
+        is_pending(),
+        HouseholdWarning.rectification_item_id.is_(None),
+        day_number(literal(today)) - day_number(HouseholdWarning.first_raised_on)
+        > allowed_days(settings) + settings.escalate_after_days,
+    )
+
+
+def escalate(write: Change, *, settings: Settings, today: date) -> list[str]:
+    """Turn every warning left unverified ``escalate_after_days`` past its deadline into a
+    整改台账 item (source 数据比对, 限期整改, deadline as for a 暗访 finding), linked both ways:
+    the warning names its item, the item's description and first history row name the
+    warning. A warning becomes an item once. Returns the new items' codes."""
+    conn, now = write.conn, write.at
+    names = {rule.id: rule.name for rule in settings.warnings.rules}
+    due = conn.execute(
+        select(
+            HouseholdWarning.id,
+            HouseholdWarning.rule_id,
+            HouseholdWarning.township_id,
+            HouseholdWarning.village_id,
+            HouseholdWarning.first_raised_on,
+            HouseholdWarning.observed,
+            Household.code,
+            Township.name,
+            Village.name,
+        )
+        .join(Household, Household.id == HouseholdWarning.household_id)
+        .join(Township, Township.id == HouseholdWarning.township_id)
+        .join(Village, Village.id == HouseholdWarning.village_id)
+        .where(is_escalation_due(settings.warnings, today))
+        .order_by(HouseholdWarning.id)
+    ).all()
+    codes = []
+    deadline = today + timedelta(days=settings.inspection.rectification_deadline_days)
+    for row in due:
+        code = next_item_code(conn, today.year)
+        rule = names.get(row.rule_id, row.rule_id)
+        item_id = conn.execute(
+            insert(RectificationItem)
+            .values(
+                code=code,
+                source=ProblemSource.DATA_CHECK.value,
+                category=RULE_CATEGORIES[row.rule_id],
+                description=(
+                    f"{row[7]}{row[8]}户编号 {row.code}：预警“{rule}”"
+                    f"（{row.first_raised_on:%Y-%m-%d} 预警，{_observed_text(row.observed)}）"
+                    f"逾期未入户核实（预警 #{row.id}）"
+                ),
+                township_id=row.township_id,
+                village_id=row.village_id,
+                unit_id=None,
+                responsible_person=responsible_person(conn, row.village_id, row.township_id),
+                measure="入户核实预警情况，按核实结果纳入监测、更正数据或说明无风险，并在看板登记核实",
+                kind=RectificationKind.DEADLINE.value,
+                found_on=today,
+                deadline=deadline,
+                status=RectificationStatus.OPEN.value,
+                closed_on=None,
+                version=1,
+                status_changed_at=now,
+            )
+            .returning(RectificationItem.id)
+        ).scalar_one()
+        conn.execute(
+            insert(RectificationStatusChange).values(
+                item_id=item_id,
+                changed_at=now,
+                changed_by=write.author or write.by,
+                from_status=None,
+                to_status=RectificationStatus.OPEN.value,
+                note=f"{ProblemSource.DATA_CHECK.value}：预警 #{row.id} 逾期未核实，转为整改问题",
+                completed_on=None,
+            )
+        )
+        linked = conn.execute(
+            update(HouseholdWarning)
+            .where(HouseholdWarning.id == row.id, HouseholdWarning.rectification_item_id.is_(None))
+            .values(rectification_item_id=item_id, version=HouseholdWarning.version + 1)
+        )
+        if linked.rowcount != 1:  # another check linked it meanwhile: the unique key would fail
+            raise WarningError(f"预警 #{row.id} 已转为整改问题")
+        codes.append(code)
+    if codes:
+        write.touch(DataSource.RECTIFICATION)
+    return codes
 
 
 def _places(conn: Connection, households: list[int], today: date) -> dict[int, tuple]:
@@ -414,6 +522,7 @@ LIST_COLUMNS = [
     "verified_on",
     "note",
     "observed",
+    "item_code",
 ]
 
 
@@ -469,12 +578,16 @@ def warning_list(
             HouseholdWarning.verified_on,
             HouseholdWarning.note,
             HouseholdWarning.observed,
+            RectificationItem.code,
         )
         .select_from(HouseholdWarning)
         .join(Household, Household.id == HouseholdWarning.household_id)
         .join(Township, Township.id == HouseholdWarning.township_id)
         .join(Village, Village.id == HouseholdWarning.village_id)
         .outerjoin(Cadre, Cadre.id == HouseholdWarning.helper_id)
+        .outerjoin(
+            RectificationItem, RectificationItem.id == HouseholdWarning.rectification_item_id
+        )
         .where(*condition)
         .order_by(overdue_flag.desc(), HouseholdWarning.first_raised_on, HouseholdWarning.id)
         .offset(page * page_size)

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("verified_on", sa.Date(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("gone_on", sa.Date(), nullable=True),
+        sa.Column("rectification_item_id", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             f"status IN ({_STATUSES})", name=op.f("ck_household_warnings_status_valid")
@@ -56,7 +57,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["helper_id"], ["cadres.id"], name=op.f("fk_household_warnings_helper_id_cadres")
         ),
+        sa.ForeignKeyConstraint(
+            ["rectification_item_id"],
+            ["rectification_items.id"],
+            name=op.f("fk_household_warnings_rectification_item_id_rectification_items"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_household_warnings")),
+        sa.UniqueConstraint(
+            "rectification_item_id", name=op.f("uq_household_warnings_rectification_item_id")
+        ),
     )
     op.create_index(
         "ix_household_warnings_household_rule", "household_warnings", ["household_id", "rule_id"]
