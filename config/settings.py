@@ -28,7 +28,7 @@ RANKING_MODES = ("red_black", "traffic_light")
 # Over which circulars the 约谈 limit is counted, with the words the pages print beside it.
 SUMMON_WINDOWS = {"year": "本年度", "all": "累计"}
 DEPLOYMENTS = ("demo", "production")
-MEETING_PANELS = ("overview", "rankings", "rectification", "income", "visits")
+MEETING_PANELS = ("overview", "rankings", "rectification", "income", "visits", "warnings")
 INDICATORS = (
     "registers",
     "visits",

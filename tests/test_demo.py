@@ -382,7 +382,9 @@ def test_reseeding_keeps_accounts_and_moves_the_data_version_on(demo, tmp_path):
         version = int(scalar(copy, "SELECT value FROM meta WHERE key = 'data_version'"))
         seed_demo(copy, settings=frozen_settings(), scale=SCALE, seed=SEED, as_of=AS_OF)
         assert rows(copy, "SELECT username, township_id FROM users") == [("mazhuang", 2)]
-        assert int(scalar(copy, "SELECT value FROM meta WHERE key = 'data_version'")) == version + 1
+        # The seed's own write, then the demo's 预警 history (checks and verifications), each a
+        # write through the door: every one moves the version on.
+        assert int(scalar(copy, "SELECT value FROM meta WHERE key = 'data_version'")) > version
     finally:
         copy.dispose()
 

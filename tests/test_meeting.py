@@ -21,6 +21,7 @@ from dashboard.charts.wall import (
     ranking_columns,
     ranking_layout,
     wall_contributions_figures,
+    warnings_figure,
 )
 from dashboard.context import ViewContext
 from dashboard.meeting.panels import PANELS
@@ -366,3 +367,29 @@ def test_the_wall_keeps_its_last_data_and_turns_stale_while_the_database_is_unre
 
     back, stale = fresh_view(view, now=1200.0, settings=wall_settings)
     assert (back.data_version, stale) == (version, False)
+
+
+def test_the_warnings_panel_shows_the_pending_counts_and_no_household(
+    monkeypatch, demo_sqlite_path, test_config_path, demo_sqlite
+):
+    app = wall(monkeypatch, demo_sqlite_path, test_config_path, panel="warnings", pause="1")
+    with demo_sqlite.connect() as conn:
+        pending = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM household_warnings "
+                "WHERE status = '待核实' AND gone_on IS NULL"
+            )
+        ).scalar_one()
+        codes = list(conn.execute(text("SELECT code FROM households")).scalars())
+    assert pending > 0
+    screen = shown_text(app)
+    assert re.search(rf'待核实预警</div><div class="value"[^>]*>{pending:,}<', screen)
+    assert not [code for code in codes if code in screen], "no 户编号 on the wall"
+    figure = warnings_figure(
+        pd.DataFrame({"name": ["甲镇", "乙镇"], "pending": [5, 9], "overdue": [4, 1]}),
+        rows=12,
+        screen=DESIGN_SCREEN,
+        height=600,
+    )
+    assert list(figure.data[0].y) == ["乙镇", "甲镇"], "most overdue on top"
+    assert list(figure.data[1].x) == [8, 1], "within the deadline: pending less overdue"

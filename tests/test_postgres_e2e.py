@@ -50,6 +50,7 @@ from data_access.rankings import Level, ranking
 from data_access.rectification import Breakdown, due_soon_items, overdue_items, progress_by
 from data_access.scope import Scope
 from data_access.visits import DUTIES, overall_coverage, village_coverage
+from data_access.warnings.store import headline
 from tests.clock import AS_OF, WALL_CLOCK, as_production
 from tests.conftest import DEMO_SCALE, DEMO_SEED, PG_SKIP_REASON, PG_URL
 from tests.income_reference import reference_incomes
@@ -295,6 +296,17 @@ def check_admin(shown: Shown) -> None:
     assert any(len(frame.value) == len(users) for frame in shown.app.dataframe)
 
 
+def check_warnings(shown: Shown) -> None:
+    head = headline(
+        conn=shown.conn, scope=shown.scope, today=AS_OF, settings=shown.settings.warnings
+    )
+    assert head.pending > 0
+    values = metrics(shown.app)
+    assert values["待核实预警"] == f"{formatting.count(head.pending)} 条"
+    assert values["逾期未核实"] == f"{formatting.count(head.overdue)} 条"
+    assert values["应纳未纳疑似"] == f"{formatting.count(head.should_monitor)} 户"
+
+
 CHECKS: dict[str, Callable[[Shown], None]] = {
     "overview": check_overview,
     "rankings": check_rankings,
@@ -305,6 +317,7 @@ CHECKS: dict[str, Callable[[Shown], None]] = {
     "visits": check_visits,
     "import": check_import,
     "admin": check_admin,
+    "warnings": check_warnings,
 }
 # The meeting wall holds its overview panel, so the check knows which figures are on screen.
 QUERIES = {"meeting": {"panel": "overview", "pause": "1"}}

@@ -206,3 +206,43 @@ def income_bands_figure(
     largest = float(totals[order].max()) if order else 0.0
     _wall_layout(figure, screen=screen, height=height, rows=len(order), largest=largest)
     return figure
+
+
+def warnings_figure(
+    by_township: pd.DataFrame, *, rows: int, screen: Screen, height: int
+) -> go.Figure:
+    """Pending 预警 of the ``rows`` townships with most overdue, split into overdue and within
+    their deadline, most at the top. Expects columns name, pending, overdue."""
+    ordered = (
+        by_township.sort_values(["overdue", "pending"])
+        .tail(rows)
+        .assign(name=lambda frame: plotly_names(frame["name"]))
+    )
+    figure = go.Figure()
+    figure.add_bar(
+        y=ordered["name"],
+        x=ordered["overdue"],
+        name="逾期未核实",
+        orientation="h",
+        marker_color="#c62828",
+        text=ordered["overdue"],
+        textposition="inside",
+        textangle=0,
+        textfont={"size": screen.px(CHART_FONT)},
+    )
+    figure.add_bar(
+        y=ordered["name"],
+        x=ordered["pending"] - ordered["overdue"],
+        name="期限内待核实",
+        orientation="h",
+        marker_color="#9aa0a6",
+    )
+    figure.update_layout(barmode="stack", title={"text": "各乡镇待核实预警"})
+    _wall_layout(
+        figure,
+        screen=screen,
+        height=height,
+        rows=len(ordered),
+        largest=float(ordered["pending"].max()) if len(ordered) else 0.0,
+    )
+    return figure

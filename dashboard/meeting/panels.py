@@ -15,6 +15,7 @@ from dashboard.charts.wall import (
     overdue_figure,
     ranking_layout,
     wall_contributions_figures,
+    warnings_figure,
 )
 from dashboard.components.countdown import countdown_html
 from dashboard.components.honour_roll import PANEL_STYLE, roll_html
@@ -31,6 +32,7 @@ from dashboard.meeting.screen import (
     Screen,
 )
 from dashboard.meeting.tiles import (
+    Tile,
     count_tile,
     overview_tiles,
     tiles_html,
@@ -41,6 +43,7 @@ from data_access.overview import Briefing, briefing, townships_in_scope
 from data_access.periods import month_label
 from data_access.rankings import Level, rank_reason, ranking
 from data_access.visits import DUTIES, township_outlines, village_coverage, with_coverage
+from data_access.warnings.store import by_rule_and_township, headline
 
 
 def _briefing(view: ViewContext) -> Briefing:
@@ -195,12 +198,48 @@ def visits_panel(view: ViewContext, screen: Screen) -> None:
     )
 
 
+def warnings_panel(view: ViewContext, screen: Screen) -> None:
+    """预警核实: counts per township only (no household, no name)."""
+    warnings = view.settings.warnings
+    today = view.reporting_date
+    head = view.fetch(headline, scope=view.published_scope, today=today, settings=warnings)
+    counts = view.fetch(
+        by_rule_and_township, scope=view.published_scope, today=today, settings=view.settings
+    )
+    by_township = (
+        counts.groupby(["township_id", "township"], as_index=False)[["pending", "overdue"]]
+        .sum()
+        .rename(columns={"township": "name"})
+    )
+    tiles_column, chart_column = st.columns([2, 3])
+    tiles_column.html(
+        MEETING_CSS
+        + tiles_html(
+            [
+                Tile("待核实预警", formatting.count(head.pending), "条", "bad"),
+                Tile("逾期未核实", formatting.count(head.overdue), "条", "bad"),
+                Tile("应纳未纳疑似", formatting.count(head.should_monitor), "户", "bad"),
+            ],
+            columns=1,
+        )
+    )
+    figure = warnings_figure(
+        by_township,
+        rows=view.settings.meeting.chart_rows,
+        screen=screen,
+        height=screen.fill(OVERDUE_CHART_HEIGHT),
+    )
+    chart_column.plotly_chart(figure, width="stretch", config=PLOT)
+    chart_column.html(MEETING_CSS + legend_html(figure))
+
+
 PANELS: dict[str, tuple[str, Callable[[ViewContext, Screen], None]]] = {
     "overview": ("核心指标", overview_panel),
     "rankings": ("红黑榜", rankings_panel),
     "rectification": ("整改倒计时与逾期", rectification_panel),
     "income": ("收入分段", income_panel),
     "visits": ("走访覆盖", visits_panel),
+    "warnings": ("预警核实", warnings_panel),
 }
 
 
