@@ -67,6 +67,7 @@ RISK_COMPONENTS = (
     "overdue",
     "circulars",
     "suspects",
+    "warnings",
     "not_inspected",
 )
 

@@ -42,6 +42,7 @@ from data_access.models import (
     CircularColor,
     CircularTarget,
     Household,
+    HouseholdWarning,
     IncomeRegister,
     RiskClearedBy,
     RiskStatus,
@@ -51,6 +52,7 @@ from data_access.models import (
 from data_access.periods import year_start
 from data_access.scope import Scope, county_scope
 from data_access.versions import INCOME_SOURCES, income_window, month_window
+from data_access.warnings.store import is_pending
 
 COMPONENT_LABELS = {
     "visits": "走访覆盖不足",
@@ -60,6 +62,7 @@ COMPONENT_LABELS = {
     "overdue": "整改逾期",
     "circulars": "乡镇黑榜通报",
     "suspects": "数据疑点",
+    "warnings": "预警待核实",
     "not_inspected": "久未暗访",
 }
 
@@ -72,6 +75,7 @@ COMPONENT_SHORT_LABELS = {
     "overdue": "整改逾期",
     "circulars": "黑榜通报",
     "suspects": "数据疑点",
+    "warnings": "预警待核",
     "not_inspected": "久未暗访",
 }
 
@@ -86,6 +90,7 @@ COUNT_COLUMNS = (
     "suspects",
     "overdue",
     "black_circulars",
+    "warnings",
 )
 
 
@@ -260,6 +265,7 @@ def village_risk_components(
         rectification_progress(conn=conn, scope=scope, on=today, level=Level.VILLAGE)[
             ["village_id", "overdue"]
         ],
+        village_pending_warnings(conn=conn, scope=scope),
     ]
     table = villages
     for part in parts:
@@ -275,6 +281,20 @@ def village_risk_components(
     return table[
         ["village_id", "township_id", "township", "village", "last_inspected_on", *COUNT_COLUMNS]
     ]
+
+
+def village_pending_warnings(*, conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Pending warnings per village (data_access.warnings: raised, unverified, condition still
+    holding at the last check).
+
+    Columns: village_id, warnings.
+    """
+    query = (
+        select(HouseholdWarning.village_id, func.count())
+        .where(scope.covers(HouseholdWarning.township_id), is_pending())
+        .group_by(HouseholdWarning.village_id)
+    )
+    return read_frame(conn, query, ["village_id", "warnings"])
 
 
 def _relative(values: pd.Series) -> pd.Series:
@@ -310,6 +330,7 @@ def risk_scores(
     table["c_overdue"] = _relative(table["overdue"].astype(float))
     table["c_circulars"] = _relative(table["black_circulars"].astype(float))
     table["c_suspects"] = _relative(_share(table["suspects"], households))
+    table["c_warnings"] = _relative(_share(table["warnings"], households))
     days = table["days_since_inspected"]
     table["c_not_inspected"] = (
         (days.clip(lower=0) / settings.inspection_full_days).clip(upper=1.0).fillna(1.0)
@@ -337,6 +358,8 @@ def _component_text(key: str, row: Mapping[str, Any], *, circular_window_days: i
         return f"乡镇近{circular_window_days}天黑榜通报{row['black_circulars']}次"
     if key == "suspects":
         return f"{row['suspects']}户数据疑点"
+    if key == "warnings":
+        return f"{row['warnings']}条预警待核实"
     days = row["days_since_inspected"]
     return "从未暗访" if pd.isna(days) else f"{int(days)}天未暗访"
 
@@ -377,6 +400,7 @@ def risk_formula(settings: InspectionSettings) -> list[tuple[str, str]]:
         "suspects": (
             "疑点户（帮扶消除但收入低于监测线；公益性岗位但本年无工资性收入）占比 ÷ 各村最高占比"
         ),
+        "warnings": "待核实预警（见“预警核实”）条数 ÷ 户数，再 ÷ 各村最高值",
         "not_inspected": (
             f"距上次暗访天数 ÷ {settings.inspection_full_days}（封顶 1，从未暗访记 1）"
         ),

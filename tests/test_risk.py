@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from config.settings import RISK_COMPONENTS
 from data_access.income.projection import household_income_query
@@ -19,6 +19,7 @@ from data_access.risk import (
     risk_formula,
     risk_reasons,
     risk_scores,
+    village_pending_warnings,
     village_risk_components,
 )
 from data_access.scope import county_scope
@@ -197,6 +198,7 @@ def _frame(**overrides) -> pd.DataFrame:
         "suspects": [0, 1],
         "overdue": [0, 3],
         "black_circulars": [0, 2],
+        "warnings": [0, 5],
     }
     return pd.DataFrame(base | overrides)
 
@@ -264,3 +266,27 @@ def test_the_formula_lists_every_component_with_its_share_of_the_weight(settings
     rows = risk_formula(settings.inspection)
     assert [label for label, _ in rows] == [COMPONENT_LABELS[k] for k in RISK_COMPONENTS]
     assert all("权重" in text for _, text in rows)
+
+
+def test_pending_warnings_raise_a_village_s_risk_and_name_themselves(settings):
+    scored = risk_scores(_frame(), today=AS_OF, settings=settings.inspection)
+    weak = scored.iloc[0]
+    assert weak["c_warnings"] == 1.0
+    assert scored.iloc[1]["c_warnings"] == 0.0
+    weights = {key: (1.0 if key == "warnings" else 0.0) for key in settings.inspection.weights}
+    assert risk_reasons(weak, weights=weights, circular_window_days=90) == "5条预警待核实"
+
+
+def test_the_village_counts_only_its_pending_warnings(demo_engine):
+    with demo_engine.connect() as conn:
+        counted = village_pending_warnings(conn=conn, scope=county_scope(conn=conn))
+        expected = dict(
+            conn.execute(
+                text(
+                    "SELECT village_id, COUNT(*) FROM household_warnings "
+                    "WHERE status = '待核实' AND gone_on IS NULL GROUP BY village_id"
+                )
+            ).all()
+        )
+    assert dict(zip(counted["village_id"], counted["warnings"], strict=True)) == expected
+    assert sum(expected.values()) > 0

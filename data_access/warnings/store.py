@@ -129,7 +129,8 @@ def refresh(write: Change, *, settings: Settings, month: date, today: date) -> R
                 .where(HouseholdWarning.id.in_(ended))
                 .values(gone_on=today, version=HouseholdWarning.version + 1)
             )
-        new = [household for household in hits if household not in live]
+        # In household order: the same data gives the same warning ids on every database.
+        new = sorted(household for household in hits if household not in live)
         if new:
             places = _places(conn, new, today)
             conn.execute(
