@@ -40,7 +40,9 @@ from data_access.models import (
     Cadre,
     CadreRole,
     DataSource,
+    ProblemSource,
     RectificationItem,
+    RectificationKind,
     RectificationStatus,
     RectificationStatusChange,
     Township,
@@ -800,3 +802,58 @@ def responsible_person(conn: Connection, village_id: int, township_id: int) -> s
         .limit(1)
     ).scalar_one_or_none()
     return name or "待认领"
+
+
+def add_item(
+    write: Change,
+    *,
+    source: ProblemSource,
+    category: str,
+    description: str,
+    township_id: int,
+    village_id: int,
+    found_on: date,
+    deadline: date,
+    measure: str,
+    note: str,
+) -> tuple[int, str]:
+    """A new 限期整改 item of the ledger (status 未整改, the village's responsible person, the
+    next code of its year) with its first history row saying where it came from (``note``), by
+    ``write.author``. Returns its id and code."""
+    conn = write.conn
+    code = next_item_code(conn, found_on.year)
+    item_id = conn.execute(
+        insert(RectificationItem)
+        .values(
+            code=code,
+            source=source.value,
+            category=category,
+            description=description,
+            township_id=township_id,
+            village_id=village_id,
+            unit_id=None,
+            responsible_person=responsible_person(conn, village_id, township_id),
+            measure=measure,
+            kind=RectificationKind.DEADLINE.value,
+            found_on=found_on,
+            deadline=deadline,
+            status=RectificationStatus.OPEN.value,
+            closed_on=None,
+            version=1,
+            status_changed_at=write.at,
+        )
+        .returning(RectificationItem.id)
+    ).scalar_one()
+    conn.execute(
+        insert(RectificationStatusChange).values(
+            item_id=item_id,
+            changed_at=write.at,
+            changed_by=write.author or write.by,
+            from_status=None,
+            to_status=RectificationStatus.OPEN.value,
+            note=note,
+            completed_on=None,
+        )
+    )
+    write.touch(DataSource.RECTIFICATION)
+    return item_id, code

@@ -141,16 +141,56 @@ def overdue_figure(
 ) -> go.Figure:
     """Open and overdue rectification items of the ``rows`` townships with most overdue, most
     at the top."""
+    return _overdue_bars(
+        by_township,
+        total="open",
+        labels=("逾期未整改", "未到期未销号"),
+        title="各乡镇未销号整改问题",
+        rows=rows,
+        screen=screen,
+        height=height,
+    )
+
+
+def warnings_figure(
+    by_township: pd.DataFrame, *, rows: int, screen: Screen, height: int
+) -> go.Figure:
+    """Pending 预警 of the ``rows`` townships with most overdue, split into overdue and within
+    their deadline, most at the top. Expects columns name, pending, overdue."""
+    return _overdue_bars(
+        by_township,
+        total="pending",
+        labels=("逾期未核实", "期限内待核实"),
+        title="各乡镇待核实预警",
+        rows=rows,
+        screen=screen,
+        height=height,
+    )
+
+
+def _overdue_bars(
+    by_township: pd.DataFrame,
+    *,
+    total: str,
+    labels: tuple[str, str],
+    title: str,
+    rows: int,
+    screen: Screen,
+    height: int,
+) -> go.Figure:
+    """The ``overdue`` part of each township's ``total`` in red, the rest in grey, the ``rows``
+    townships with most overdue at the top."""
     ordered = (
-        by_township.sort_values(["overdue", "open"])
+        by_township.sort_values(["overdue", total])
         .tail(rows)
         .assign(name=lambda frame: plotly_names(frame["name"]))
     )
+    overdue_label, rest_label = labels
     figure = go.Figure()
     figure.add_bar(
         y=ordered["name"],
         x=ordered["overdue"],
-        name="逾期未整改",
+        name=overdue_label,
         orientation="h",
         marker_color="#c62828",
         text=ordered["overdue"],
@@ -160,18 +200,18 @@ def overdue_figure(
     )
     figure.add_bar(
         y=ordered["name"],
-        x=ordered["open"] - ordered["overdue"],
-        name="未到期未销号",
+        x=ordered[total] - ordered["overdue"],
+        name=rest_label,
         orientation="h",
         marker_color="#9aa0a6",
     )
-    figure.update_layout(barmode="stack", title={"text": "各乡镇未销号整改问题"})
+    figure.update_layout(barmode="stack", title={"text": title})
     _wall_layout(
         figure,
         screen=screen,
         height=height,
         rows=len(ordered),
-        largest=float(ordered["open"].max()) if len(ordered) else 0.0,
+        largest=float(ordered[total].max()) if len(ordered) else 0.0,
     )
     return figure
 
@@ -205,44 +245,4 @@ def income_bands_figure(
     figure.update_layout(barmode="stack", title={"text": "各乡镇低收入户（按推算全年人均纯收入）"})
     largest = float(totals[order].max()) if order else 0.0
     _wall_layout(figure, screen=screen, height=height, rows=len(order), largest=largest)
-    return figure
-
-
-def warnings_figure(
-    by_township: pd.DataFrame, *, rows: int, screen: Screen, height: int
-) -> go.Figure:
-    """Pending 预警 of the ``rows`` townships with most overdue, split into overdue and within
-    their deadline, most at the top. Expects columns name, pending, overdue."""
-    ordered = (
-        by_township.sort_values(["overdue", "pending"])
-        .tail(rows)
-        .assign(name=lambda frame: plotly_names(frame["name"]))
-    )
-    figure = go.Figure()
-    figure.add_bar(
-        y=ordered["name"],
-        x=ordered["overdue"],
-        name="逾期未核实",
-        orientation="h",
-        marker_color="#c62828",
-        text=ordered["overdue"],
-        textposition="inside",
-        textangle=0,
-        textfont={"size": screen.px(CHART_FONT)},
-    )
-    figure.add_bar(
-        y=ordered["name"],
-        x=ordered["pending"] - ordered["overdue"],
-        name="期限内待核实",
-        orientation="h",
-        marker_color="#9aa0a6",
-    )
-    figure.update_layout(barmode="stack", title={"text": "各乡镇待核实预警"})
-    _wall_layout(
-        figure,
-        screen=screen,
-        height=height,
-        rows=len(ordered),
-        largest=float(ordered["pending"].max()) if len(ordered) else 0.0,
-    )
     return figure

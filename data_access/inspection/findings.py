@@ -24,13 +24,10 @@ from data_access.models import (
     InspectionFinding,
     ProblemSource,
     RectificationItem,
-    RectificationKind,
-    RectificationStatus,
-    RectificationStatusChange,
     Township,
     Village,
 )
-from data_access.rectification import next_item_code, responsible_person
+from data_access.rectification import add_item
 from data_access.scope import Scope
 
 
@@ -206,7 +203,7 @@ def finding_to_rectification(
 
     Raises FindingNotFoundError, AlreadyConvertedError, InvalidFindingError (empty category).
     """
-    conn, now = write.conn, write.at
+    conn = write.conn
     category = category.strip()
     if not category:
         raise InvalidFindingError("请选择问题类别")
@@ -231,41 +228,17 @@ def finding_to_rectification(
         raise AlreadyConvertedError("该发现已转为整改问题，不能重复转办")
     found_on = finding.inspected_on
     where = "暗访抽查农户发现：" if finding.household_id is not None else "暗访发现："
-    code = next_item_code(conn, found_on.year)
-    item_id = conn.execute(
-        insert(RectificationItem)
-        .values(
-            code=code,
-            source=ProblemSource.UNANNOUNCED.value,
-            category=category,
-            description=f"{finding.township}{finding.name}{where}{finding.description}",
-            township_id=finding.township_id,
-            village_id=finding.village_id,
-            unit_id=None,
-            responsible_person=responsible_person(conn, finding.village_id, finding.township_id),
-            measure="",
-            kind=RectificationKind.DEADLINE.value,
-            found_on=found_on,
-            deadline=found_on + timedelta(days=deadline_days),
-            status=RectificationStatus.OPEN.value,
-            closed_on=None,
-            version=1,
-            status_changed_at=now,
-        )
-        .returning(RectificationItem.id)
-    ).scalar_one()
-    conn.execute(
-        insert(RectificationStatusChange).values(
-            item_id=item_id,
-            changed_at=now,
-            changed_by=write.author,
-            from_status=None,
-            to_status=RectificationStatus.OPEN.value,
-            note=(
-                f"{ProblemSource.UNANNOUNCED.value}发现问题，录入整改台账（暗访发现 #{finding_id}）"
-            ),
-            completed_on=None,
-        )
+    item_id, code = add_item(
+        write,
+        source=ProblemSource.UNANNOUNCED,
+        category=category,
+        description=f"{finding.township}{finding.name}{where}{finding.description}",
+        township_id=finding.township_id,
+        village_id=finding.village_id,
+        found_on=found_on,
+        deadline=found_on + timedelta(days=deadline_days),
+        measure="",
+        note=f"{ProblemSource.UNANNOUNCED.value}发现问题，录入整改台账（暗访发现 #{finding_id}）",
     )
     conn.execute(
         update(InspectionFinding)

@@ -41,15 +41,12 @@ from data_access.models import (
     HouseholdWarning,
     ProblemSource,
     RectificationItem,
-    RectificationKind,
-    RectificationStatus,
-    RectificationStatusChange,
     Township,
     Village,
     WarningChange,
     WarningStatus,
 )
-from data_access.rectification import next_item_code, responsible_person
+from data_access.rectification import add_item
 from data_access.scope import Scope, county_scope
 from data_access.warnings.rules import (
     RULE_CATEGORIES,
@@ -178,7 +175,7 @@ def escalate(write: Change, *, settings: Settings, today: date) -> list[str]:
     整改台账 item (source 数据比对, 限期整改, deadline as for a 暗访 finding), linked both ways:
     the warning names its item, the item's description and first history row name the
     warning. A warning becomes an item once. Returns the new items' codes."""
-    conn, now = write.conn, write.at
+    conn = write.conn
     names = {rule.id: rule.name for rule in settings.warnings.rules}
     due = conn.execute(
         select(
@@ -201,44 +198,22 @@ def escalate(write: Change, *, settings: Settings, today: date) -> list[str]:
     codes = []
     deadline = today + timedelta(days=settings.inspection.rectification_deadline_days)
     for row in due:
-        code = next_item_code(conn, today.year)
         rule = names.get(row.rule_id, row.rule_id)
-        item_id = conn.execute(
-            insert(RectificationItem)
-            .values(
-                code=code,
-                source=ProblemSource.DATA_CHECK.value,
-                category=RULE_CATEGORIES[row.rule_id],
-                description=(
-                    f"{row[7]}{row[8]}户编号 {row.code}：预警“{rule}”"
-                    f"（{row.first_raised_on:%Y-%m-%d} 预警，{_observed_text(row.observed)}）"
-                    f"逾期未入户核实（预警 #{row.id}）"
-                ),
-                township_id=row.township_id,
-                village_id=row.village_id,
-                unit_id=None,
-                responsible_person=responsible_person(conn, row.village_id, row.township_id),
-                measure="入户核实预警情况，按核实结果纳入监测、更正数据或说明无风险，并在看板登记核实",
-                kind=RectificationKind.DEADLINE.value,
-                found_on=today,
-                deadline=deadline,
-                status=RectificationStatus.OPEN.value,
-                closed_on=None,
-                version=1,
-                status_changed_at=now,
-            )
-            .returning(RectificationItem.id)
-        ).scalar_one()
-        conn.execute(
-            insert(RectificationStatusChange).values(
-                item_id=item_id,
-                changed_at=now,
-                changed_by=write.author or write.by,
-                from_status=None,
-                to_status=RectificationStatus.OPEN.value,
-                note=f"{ProblemSource.DATA_CHECK.value}：预警 #{row.id} 逾期未核实，转为整改问题",
-                completed_on=None,
-            )
+        item_id, code = add_item(
+            write,
+            source=ProblemSource.DATA_CHECK,
+            category=RULE_CATEGORIES[row.rule_id],
+            description=(
+                f"{row[7]}{row[8]}户编号 {row.code}：预警“{rule}”"
+                f"（{row.first_raised_on:%Y-%m-%d} 预警，{_observed_text(row.observed)}）"
+                f"逾期未入户核实（预警 #{row.id}）"
+            ),
+            township_id=row.township_id,
+            village_id=row.village_id,
+            found_on=today,
+            deadline=deadline,
+            measure="入户核实预警情况，按核实结果纳入监测、更正数据或说明无风险，并在看板登记核实",
+            note=f"{ProblemSource.DATA_CHECK.value}：预警 #{row.id} 逾期未核实，转为整改问题",
         )
         linked = conn.execute(
             update(HouseholdWarning)
@@ -248,8 +223,6 @@ def escalate(write: Change, *, settings: Settings, today: date) -> list[str]:
         if linked.rowcount != 1:  # another check linked it meanwhile: the unique key would fail
             raise WarningError(f"预警 #{row.id} 已转为整改问题")
         codes.append(code)
-    if codes:
-        write.touch(DataSource.RECTIFICATION)
     return codes
 
 
