@@ -153,77 +153,70 @@ def copy(request) -> Engine:
     return request.getfixturevalue(f"{request.param}_copy")
 
 
-def _close_an_item(engine: Engine, pick: int) -> None:
+def _change_an_item(engine: Engine, pick: int, *, where, to_status, note, completed_on) -> None:
+    """Change the status of one of the items ``where`` picks (the ``pick``-th, wrapping), as a
+    page does; nothing when there is none."""
     with engine.connect() as conn:
-        open_items = conn.execute(
-            select(RectificationItem.id, RectificationItem.version, RectificationItem.township_id)
-            .where(RectificationItem.status != RectificationStatus.CLOSED.value)
+        items = conn.execute(
+            select(RectificationItem.id, RectificationItem.version)
+            .where(*where)
             .order_by(RectificationItem.id)
         ).all()
-    item = open_items[pick % len(open_items)]
+    if not items:
+        return
+    item = items[pick % len(items)]
     with change(engine, by="测试", at=WALL_CLOCK) as writing:
         change_status(
             writing,
             scope=county_scope(conn=writing.conn),
             item_id=item.id,
             expected_version=item.version,
-            to_status=RectificationStatus.CLOSED,
-            note="属性测试销号",
-            completed_on=AS_OF,
+            to_status=to_status,
+            note=note,
+            completed_on=completed_on,
         )
+
+
+def _close_an_item(engine: Engine, pick: int) -> None:
+    _change_an_item(
+        engine,
+        pick,
+        where=[RectificationItem.status != RectificationStatus.CLOSED.value],
+        to_status=RectificationStatus.CLOSED,
+        note="属性测试销号",
+        completed_on=AS_OF,
+    )
 
 
 def _close_an_item_in_march(engine: Engine, pick: int) -> None:
     """A 销号 entered now but dated in March (the work was done then): March's month-end counts
     and every later month's change, earlier ones do not."""
-    with engine.connect() as conn:
-        items = conn.execute(
-            select(RectificationItem.id, RectificationItem.version)
-            .where(
-                RectificationItem.status != RectificationStatus.CLOSED.value,
-                RectificationItem.found_on <= date(2026, 3, 1),
-            )
-            .order_by(RectificationItem.id)
-        ).all()
-    if not items:
-        return
-    item = items[pick % len(items)]
-    with change(engine, by="测试", at=WALL_CLOCK) as writing:
-        change_status(
-            writing,
-            scope=county_scope(conn=writing.conn),
-            item_id=item.id,
-            expected_version=item.version,
-            to_status=RectificationStatus.CLOSED,
-            note="补录三月完成的销号",
-            completed_on=date(2026, 3, 20),
-        )
+    _change_an_item(
+        engine,
+        pick,
+        where=[
+            RectificationItem.status != RectificationStatus.CLOSED.value,
+            RectificationItem.found_on <= date(2026, 3, 1),
+        ],
+        to_status=RectificationStatus.CLOSED,
+        note="补录三月完成的销号",
+        completed_on=date(2026, 3, 20),
+    )
 
 
 def _reopen_an_item_closed_last_year(engine: Engine, pick: int) -> None:
     """A 销号 of last December taken back: December 2025's counts change, not only today's."""
-    with engine.connect() as conn:
-        items = conn.execute(
-            select(RectificationItem.id, RectificationItem.version)
-            .where(
-                RectificationItem.status == RectificationStatus.CLOSED.value,
-                RectificationItem.closed_on <= date(2025, 12, 31),
-            )
-            .order_by(RectificationItem.id)
-        ).all()
-    if not items:
-        return
-    item = items[pick % len(items)]
-    with change(engine, by="测试", at=WALL_CLOCK) as writing:
-        change_status(
-            writing,
-            scope=county_scope(conn=writing.conn),
-            item_id=item.id,
-            expected_version=item.version,
-            to_status=RectificationStatus.IN_PROGRESS,
-            note="复核不达标，重新整改",
-            completed_on=None,
-        )
+    _change_an_item(
+        engine,
+        pick,
+        where=[
+            RectificationItem.status == RectificationStatus.CLOSED.value,
+            RectificationItem.closed_on <= date(2025, 12, 31),
+        ],
+        to_status=RectificationStatus.IN_PROGRESS,
+        note="复核不达标，重新整改",
+        completed_on=None,
+    )
 
 
 def _raw_write(source: DataSource, sql: str, *, months: list[date] | None = None):
