@@ -7,10 +7,17 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from data_access.auth import Role, add_user, disable_user
 from data_access.db import make_engine
-from tests.browser.test_pages_browser import RUN_TIMEOUT_MS, wait_for_run
+from tests.browser.test_pages_browser import (
+    QUIET_MS,
+    RUN_TIMEOUT_MS,
+    SCREENSHOTS,
+    WAIT_UNTIL_DRAWN_JS,
+    wait_for_run,
+)
 from tests.clock import WALL_CLOCK
 
 pytestmark = pytest.mark.browser
@@ -111,9 +118,20 @@ def test_an_exported_file_is_refused_at_its_address_once_the_session_ends(
     page, server_url, account, browser
 ):
     _sign_in(page, f"{server_url}/", account)
+    # The page reruns once it has handed its ticket over: click only once it has settled.
+    wait_for_run(page)
+    page.evaluate(WAIT_UNTIL_DRAWN_JS, [QUIET_MS, RUN_TIMEOUT_MS])
     page.get_by_text("汇报材料：文字摘要与 Excel 简报").click()
-    with page.expect_download(timeout=RUN_TIMEOUT_MS) as started:
-        page.get_by_role("button", name=re.compile("下载简报")).click()
+    button = page.get_by_role("button", name=re.compile("下载简报"))
+    expect(button).to_be_enabled(timeout=RUN_TIMEOUT_MS)
+    wait_for_run(page)
+    try:
+        with page.expect_download(timeout=RUN_TIMEOUT_MS) as started:
+            button.click()
+    except PlaywrightTimeoutError:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / "sessions-export-no-download.png")
+        raise
     address = started.value.url
     assert "/media/" in address
     fetched = page.context.request.get(address)
