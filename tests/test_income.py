@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
+from dashboard.charts.income import SOURCE_LABELS, income_structure_figure
 from dashboard.components.income import headline_sentence
 from data_access.income.bands import band_counts, band_labels, income_bands, income_histogram
 from data_access.income.growth import two_higher_checks
@@ -22,7 +23,7 @@ from data_access.income.projection import (
     household_income_query,
 )
 from data_access.income.registers import missing_registers_by_cadre
-from data_access.income.structure import income_structure, structure_shares
+from data_access.income.structure import income_structure, structure_shares, structure_table
 from data_access.income.summary import (
     IncomeGrowth,
     IncomeSources,
@@ -33,6 +34,7 @@ from data_access.income.summary import (
     income_sources,
 )
 from data_access.models import BenchmarkIndicator
+from data_access.overview import townships_in_scope
 from data_access.scope import Scope, county_scope
 from tests.builders import (
     add_cadre,
@@ -614,3 +616,17 @@ def test_the_list_size_matches_the_independent_below_line_count(
         )
     monitored = reference[reference["household_type"] == "监测户"]
     assert size == monitored["below_line"].sum()
+
+
+def test_the_structure_chart_labels_each_share_as_the_table_beside_it(demo_engine, demo_scope):
+    with demo_engine.connect() as conn:
+        structure = income_structure(conn=conn, scope=demo_scope, month=OCTOBER)
+        names = townships_in_scope(conn=conn, scope=demo_scope)
+    shares = structure_table(structure, names=names)
+    figure = income_structure_figure(shares)
+    wages = next(trace for trace in figure.data if trace.name == SOURCE_LABELS["wage"][0])
+    # Rows are drawn bottom-up; the labels are whole percents of the shares (0–1).
+    expected = [f"{share:.0%}" if share >= 0.05 else "" for share in shares["wage"].iloc[::-1]]
+    assert list(wages.text) == expected
+    assert all(label.endswith("%") and int(label[:-1]) > 40 for label in wages.text if label)
+    assert list(wages.x) == pytest.approx(list(shares["wage"].iloc[::-1] * 100))

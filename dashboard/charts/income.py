@@ -123,7 +123,7 @@ def income_structure_figure(shares: pd.DataFrame, *, height: int = 480) -> go.Fi
             name=label,
             orientation="h",
             marker_color=color,
-            text=[f"{value:.0f}%" if value >= 0.05 else "" for value in ordered[column]],
+            text=[f"{value:.0%}" if value >= 0.05 else "" for value in ordered[column]],
             textposition="inside",
             insidetextanchor="middle",
             hovertemplate="%{y}<br>" + label + "：%{x:.1f}%<extra></extra>",
