@@ -170,11 +170,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_check_warnings(engine: Engine, settings: Settings) -> int:
     """One check of every 预警 rule for the reporting date's month, as the CLI user."""
-    from data_access.warnings.store import refresh
+    from data_access.warnings.store import check
 
     today = settings.clock.reporting_date()
     with change(engine, by=CLI_USER, at=settings.clock.now()) as write:
-        report = refresh(write, settings=settings, month=month_start(today), today=today)
+        report = check(write, settings=settings, today=today)
     print(f"预警比对（{today:%Y-%m-%d}）：{report.sentence()}。")
     return 0
 

@@ -1,9 +1,8 @@
 """预警核实: the warnings the rules raised, who must verify them by when, and what is overdue."""
 
-import pandas as pd
 import streamlit as st
 
-from config.settings import WARNING_GROUPS, WARNING_RULES
+from config.settings import WARNING_GROUPS
 from dashboard import formatting
 from dashboard.auth import audit_view, audited_export
 from dashboard.charts.warnings import pending_rate_figure
@@ -24,6 +23,8 @@ from data_access.warnings.store import (
     WarningFilter,
     by_rule_and_township,
     headline,
+    rule_table,
+    township_table,
     villages_with_warnings,
     warning_list,
     worst_villages,
@@ -94,25 +95,7 @@ by_township, listing = st.tabs(["按乡镇与规则", "预警清单"])
 
 with by_township:
     counts = view.fetch(by_rule_and_township, scope=view.scope, today=today, settings=settings)
-    groups = {rule_id: group for rule_id, (group, _) in WARNING_RULES.items()}
-    counts = counts.assign(group=counts["rule_id"].map(groups))
-    pivot = (
-        counts.pivot_table(
-            index=["township_id", "township", "households"],
-            columns="group",
-            values="pending",
-            aggfunc="sum",
-            fill_value=0,
-        )
-        .reindex(columns=list(WARNING_GROUPS), fill_value=0)
-        .reset_index()
-    )
-    overdue = counts.groupby("township_id")["overdue"].sum()
-    pivot["pending"] = pivot[list(WARNING_GROUPS)].sum(axis=1)
-    pivot["overdue"] = pivot["township_id"].map(overdue).fillna(0).astype(int)
-    pivot["per_thousand"] = (
-        pivot["pending"] * 1000 / pivot["households"].where(pivot["households"] > 0)
-    )
+    pivot = township_table(counts)
     chart_column, table_column = st.columns([1, 1])
     chart_column.plotly_chart(
         pending_rate_figure(pivot),
@@ -140,20 +123,12 @@ with by_township:
         },
         key="warn-townships",
     )
-    by_rule = (
-        counts.groupby("rule_id")[["pending", "overdue"]].sum().reindex(list(names), fill_value=0)
-    )
+    by_rule = rule_table(counts)
     worst = view.fetch(worst_villages, scope=view.scope, today=today, settings=warnings)
     rule_column, village_column = st.columns(2)
     rule_column.markdown("**按规则**")
     rule_column.dataframe(
-        pd.DataFrame(
-            {
-                "rule": [names[rule_id] for rule_id in by_rule.index],
-                "pending": by_rule["pending"].astype(int).to_numpy(),
-                "overdue": by_rule["overdue"].astype(int).to_numpy(),
-            }
-        ),
+        by_rule.assign(rule=by_rule["rule_id"].map(names))[["rule", "pending", "overdue"]],
         hide_index=True,
         width="stretch",
         height=row_height(len(by_rule)),

@@ -495,3 +495,33 @@ def test_an_overdue_warning_becomes_one_rectification_item_linked_both_ways(coun
     assert f"预警 #{linked.id}" in linked.description
     assert "H000104" in linked.description
     assert f"预警 #{linked.id}" in history
+
+
+def test_the_township_table_adds_up_the_groups_and_rates_per_thousand_households():
+    import pandas as pd
+
+    from data_access.warnings.store import rule_table, township_table
+
+    counts = pd.DataFrame(
+        {
+            "rule_id": ["below_line_margin", "missing_documents", "no_visit", ""],
+            "township_id": [1, 1, 1, 2],
+            "township": ["甲镇", "甲镇", "甲镇", "乙镇"],
+            "pending": [2, 3, 1, 0],
+            "overdue": [1, 0, 1, 0],
+            "households": [500, 500, 500, 0],
+        }
+    )
+    table = township_table(counts).set_index("township_id")
+    assert table.loc[1, ["pending", "overdue", "应纳未纳", "信息疑点", "退出不准"]].tolist() == [
+        6,
+        2,
+        2,
+        4,
+        0,
+    ]
+    assert table.loc[1, "per_thousand"] == pytest.approx(12.0)
+    assert table.loc[2, "pending"] == 0
+    rules = rule_table(counts).set_index("rule_id")
+    assert rules.loc["missing_documents", "pending"] == 3
+    assert rules.loc["income_drop", "pending"] == 0, "every rule is listed"

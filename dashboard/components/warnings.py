@@ -11,13 +11,12 @@ from dashboard.components.layout import choose, choose_many
 from dashboard.context import ViewContext
 from data_access.auth import Role
 from data_access.models import WarningStatus
-from data_access.periods import month_start
 from data_access.warnings.store import (
     LIST_STATUSES,
     VERIFIED,
     WarningError,
     WarningFilter,
-    refresh,
+    check,
     verify,
 )
 
@@ -136,8 +135,7 @@ def render_check_button(view: ViewContext) -> None:
     if Role.ADMIN not in view.access.roles:
         return
     if st.button("现在比对", icon=":material/sync:", key="warn-check"):
-        today = view.reporting_date
         with view.write() as write:
-            report = refresh(write, settings=view.settings, month=month_start(today), today=today)
+            report = check(write, settings=view.settings, today=view.reporting_date)
         st.session_state[_FLASH_KEY] = f"预警比对完成：{report.sentence()}。"
         st.rerun()

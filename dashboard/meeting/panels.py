@@ -43,7 +43,7 @@ from data_access.overview import Briefing, briefing, townships_in_scope
 from data_access.periods import month_label
 from data_access.rankings import Level, rank_reason, ranking
 from data_access.visits import DUTIES, township_outlines, village_coverage, with_coverage
-from data_access.warnings.store import by_rule_and_township, headline
+from data_access.warnings.store import by_rule_and_township, headline, township_table
 
 
 def _briefing(view: ViewContext) -> Briefing:
@@ -206,11 +206,7 @@ def warnings_panel(view: ViewContext, screen: Screen) -> None:
     counts = view.fetch(
         by_rule_and_township, scope=view.published_scope, today=today, settings=view.settings
     )
-    by_township = (
-        counts.groupby(["township_id", "township"], as_index=False)[["pending", "overdue"]]
-        .sum()
-        .rename(columns={"township": "name"})
-    )
+    by_township = township_table(counts).rename(columns={"township": "name"})
     tiles_column, chart_column = st.columns([2, 3])
     tiles_column.html(
         MEETING_CSS

@@ -13,9 +13,8 @@ from sqlalchemy import Engine, select
 from config.settings import Settings
 from data_access.commands import change
 from data_access.models import HouseholdWarning, Township, WarningStatus
-from data_access.periods import month_start
 from data_access.scope import county_scope
-from data_access.warnings.store import refresh, verify
+from data_access.warnings.store import check, verify
 
 # Days before the as-of day of the earlier check.
 EARLIER_CHECK_DAYS = 30
@@ -88,4 +87,4 @@ def seed_warnings(
 
 def _check(engine: Engine, settings: Settings, day: date, at: datetime) -> None:
     with change(engine, by="demo", at=at) as write:
-        refresh(write, settings=settings, month=month_start(day), today=day)
+        check(write, settings=settings, today=day)

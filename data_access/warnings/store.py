@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 
-from config.settings import Settings, WarningRule, WarningSettings
+from config.settings import WARNING_GROUPS, WARNING_RULES, Settings, WarningRule, WarningSettings
 from data_access.audit import AuditAction
 from data_access.commands import Change
 from data_access.indicators import count_when
@@ -46,6 +46,7 @@ from data_access.models import (
     WarningChange,
     WarningStatus,
 )
+from data_access.periods import month_start
 from data_access.rectification import add_item
 from data_access.scope import Scope, county_scope
 from data_access.warnings.rules import (
@@ -440,6 +441,57 @@ def by_rule_and_township(
     )
     merged = merged.astype({"pending": "int64", "overdue": "int64"})
     return merged[["rule_id", "township_id", "township", "pending", "overdue", "households"]]
+
+
+def township_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """``by_rule_and_township`` per township: households, pending and overdue warnings, pending
+    per 1,000 households (NaN without households) and pending per group of rules (pure).
+
+    Columns: township_id, township, households, pending, overdue, per_thousand, and one column
+    per WARNING_GROUPS.
+    """
+    groups = {rule_id: group for rule_id, (group, _) in WARNING_RULES.items()}
+    townships = counts[["township_id", "township", "households"]].drop_duplicates("township_id")
+    by_group = (
+        counts.assign(group=counts["rule_id"].map(groups))
+        .pivot_table(
+            index="township_id", columns="group", values="pending", aggfunc="sum", fill_value=0
+        )
+        .reindex(columns=list(WARNING_GROUPS), fill_value=0)
+    )
+    # Townships without any warning keep their row, with zeros.
+    table = townships.merge(by_group, left_on="township_id", right_index=True, how="left")
+    table[list(WARNING_GROUPS)] = table[list(WARNING_GROUPS)].fillna(0).astype("int64")
+    table.columns.name = None
+    overdue = counts.groupby("township_id")["overdue"].sum()
+    table["pending"] = table[list(WARNING_GROUPS)].sum(axis=1).astype("int64")
+    table["overdue"] = table["township_id"].map(overdue).fillna(0).astype("int64")
+    table["per_thousand"] = (
+        table["pending"] * 1000 / table["households"].where(table["households"] > 0)
+    )
+    columns = ["township_id", "township", "households", "pending", "overdue", "per_thousand"]
+    return table[[*columns, *WARNING_GROUPS]]
+
+
+def rule_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """``by_rule_and_township`` per rule, every rule a warning may carry (pure).
+
+    Columns: rule_id, pending, overdue.
+    """
+    return (
+        counts.groupby("rule_id")[["pending", "overdue"]]
+        .sum()
+        .reindex(list(WARNING_RULES), fill_value=0)
+        .astype("int64")
+        .rename_axis("rule_id")
+        .reset_index()
+    )
+
+
+def check(write: Change, *, settings: Settings, today: date) -> RefreshReport:
+    """The check of ``today`` (the figures of its month): what the daily timer and the office's
+    button run."""
+    return refresh(write, settings=settings, month=month_start(today), today=today)
 
 
 def worst_villages(
