@@ -37,6 +37,8 @@ INDICATORS = (
     "income_line",
     "income_growth",
     "meetings",
+    "warnings",
+    "entry",
 )
 # Duty holders a tour may name: the roles the data knows (data_access.models.CadreRole).
 CADRE_ROLES = tuple(role.value for role in CadreRole)
@@ -215,6 +217,9 @@ class WarningSettings:
     escalate_after_days: int
     # The rules in force, in the order the page lists them.
     rules: tuple[WarningRule, ...]
+    # Days from the first 应纳未纳 warning within which 纳入 counts as timely: the 纳入不及时
+    # rule's ``days``, read even while that rule is switched off (the 纳入及时率 indicator).
+    entry_within_days: int
 
     def rule(self, rule_id: str) -> WarningRule | None:
         return next((rule for rule in self.rules if rule.id == rule_id), None)
@@ -600,6 +605,7 @@ def _warning_settings(section: _Reader) -> WarningSettings:
     within = section.section("verify_within_days")
     days = {severity: within.integer(severity, minimum=1) for severity in WARNING_SEVERITIES}
     rules = []
+    every: dict[str, WarningRule] = {}
     for rule_id, (group, params) in WARNING_RULES.items():
         table = section.section(rule_id)
         # Every key is read (and checked) even for a rule switched off.
@@ -614,12 +620,14 @@ def _warning_settings(section: _Reader) -> WarningSettings:
                 for name, (low, high) in params.items()
             },
         )
+        every[rule_id] = rule
         if enabled:
             rules.append(rule)
     return WarningSettings(
         verify_within_days=days,
         escalate_after_days=section.integer("escalate_after_days", minimum=1),
         rules=tuple(rules),
+        entry_within_days=int(every["late_entry"].param("days")),
     )
 
 

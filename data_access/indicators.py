@@ -26,11 +26,12 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    not_,
     or_,
     select,
 )
 
-from config.settings import IncomeSettings, Settings
+from config.settings import IncomeSettings, Settings, WarningSettings
 from data_access.income.projection import household_income_query
 from data_access.income.store import income_basis
 from data_access.models import (
@@ -42,6 +43,7 @@ from data_access.models import (
     DataSource,
     Household,
     HouseholdType,
+    HouseholdWarning,
     IncomeRegister,
     Meeting,
     MeetingLevel,
@@ -62,6 +64,8 @@ from data_access.versions import (
     through_window,
     year_window,
 )
+from data_access.warnings.deadlines import fell_due, verified_in_time
+from data_access.warnings.rules import entered_late, first_should_monitor
 
 # The data each family of indicators is counted from (data_access.versions): a write to any
 # other source leaves its stored counts valid.
@@ -70,6 +74,8 @@ VISIT_SOURCES = HOUSEHOLD_SOURCES | {DataSource.VISITS}
 RECTIFICATION_SOURCES = frozenset({DataSource.RECTIFICATION})
 MEETING_SOURCES = frozenset({DataSource.PLACES, DataSource.PEOPLE, DataSource.MEETINGS})
 CIRCULAR_SOURCES = frozenset({DataSource.CIRCULARS})
+# Warnings keep their township and village; their unit comes from the household's 帮扶干部.
+WARNING_SOURCES = HOUSEHOLD_SOURCES | {DataSource.WARNINGS}
 
 
 class Level(StrEnum):
@@ -496,6 +502,65 @@ def circular_counts(
     return read_frame(conn, query, columns)
 
 
+def warning_timeliness(
+    *, conn: Connection, scope: Scope, month: date, settings: WarningSettings, level: Level
+) -> pd.DataFrame:
+    """预警按期核实: of the warnings whose last day to verify fell this year by the month's end
+    (and that still needed the visit then), those verified by that day. A warning belongs to the
+    township and village it was raised to; to a unit, as every household figure does, through
+    the household's 帮扶干部 at the month's end.
+
+    Columns: <level>_id, warnings_due, verified_on_time.
+    """
+    warning = HouseholdWarning
+    if level is Level.UNIT:
+        households, group = household_groups(level, month)
+        source = households.join(warning, warning.household_id == Household.id)
+    else:
+        source = warning.__table__
+        group = warning.township_id if level is Level.TOWNSHIP else warning.village_id
+    query = (
+        select(group, func.count(), count_when(verified_in_time(settings)))
+        .select_from(source)
+        .where(
+            scope.covers(warning.township_id),
+            fell_due(settings, year_start(month), month_end(month)),
+            group.is_not(None),
+        )
+        .group_by(group)
+    )
+    return read_frame(conn, query, [level.key, "warnings_due", "verified_on_time"])
+
+
+def entry_timeliness(
+    *, conn: Connection, scope: Scope, month: date, within_days: int, level: Level
+) -> pd.DataFrame:
+    """纳入及时: households taken into monitoring (纳入监测日期) this year by the month's end,
+    and those taken in no later than ``within_days`` after their first 应纳未纳 warning (the
+    纳入不及时 rule's condition, negated).
+
+    Columns: <level>_id, entered, entered_on_time.
+    """
+    first = first_should_monitor()
+    source, group = household_groups(level, month)
+    query = (
+        select(
+            group,
+            func.count(),
+            count_when(not_(entered_late(first.c.first_raised_on, within_days))),
+        )
+        .select_from(source.outerjoin(first, first.c.household_id == Household.id))
+        .where(
+            scope.covers(Household.township_id),
+            Household.household_type == HouseholdType.MONITORED.value,
+            Household.monitored_since.between(year_start(month), month_end(month)),
+            group.is_not(None),
+        )
+        .group_by(group)
+    )
+    return read_frame(conn, query, [level.key, "entered", "entered_on_time"])
+
+
 @dataclass(frozen=True)
 class Family:
     """Indicators counted by one query from the same sources and settings: each is stored on its
@@ -510,6 +575,11 @@ class Family:
     count: Callable[[Connection, Scope, date, Settings, Level], pd.DataFrame]
     # The months of registers, visits and meetings the count of a month reads (None: all).
     window: Callable[[date], Window] | None = None
+
+
+def _severities(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The rules in force and their severities: what a warning's deadline is counted from."""
+    return tuple((rule.id, rule.severity) for rule in settings.warnings.rules)
 
 
 FAMILIES = (
@@ -585,6 +655,28 @@ FAMILIES = (
             conn=conn, scope=scope, month=month, level=level
         ),
         window=month_window,
+    ),
+    Family(
+        "warning",
+        ("warnings_due", "verified_on_time"),
+        WARNING_SOURCES,
+        lambda settings: (settings.warnings.verify_within_days, _severities(settings)),
+        lambda conn, scope, month, settings, level: warning_timeliness(
+            conn=conn, scope=scope, month=month, settings=settings.warnings, level=level
+        ),
+    ),
+    Family(
+        "entry",
+        ("entered", "entered_on_time"),
+        WARNING_SOURCES,
+        lambda settings: (settings.warnings.entry_within_days,),
+        lambda conn, scope, month, settings, level: entry_timeliness(
+            conn=conn,
+            scope=scope,
+            month=month,
+            within_days=settings.warnings.entry_within_days,
+            level=level,
+        ),
     ),
     Family(
         "circular",

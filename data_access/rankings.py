@@ -44,11 +44,23 @@ class Indicator:
     label: str
     numerator: str
     denominator: str
-    # In words; {helper_times} stands for the 帮扶干部 visits a month the settings ask.
+    # In words; {helper_times} stands for the 帮扶干部 visits a month the settings ask,
+    # {entry_days} for the days 纳入 may take after the first warning.
     explanation: str
 
     def explanation_for(self, settings: Settings) -> str:
-        return self.explanation.format(helper_times=settings.visits.cadre_visits_per_month)
+        return self.explanation.format(
+            helper_times=settings.visits.cadre_visits_per_month,
+            entry_days=settings.warnings.entry_within_days,
+        )
+
+    def weighed(self, settings: Settings) -> bool:
+        """Whether the composite counts it: an indicator of weight 0 is shown, unscored."""
+        return settings.rankings.weights[self.key] > 0
+
+    def label_for(self, settings: Settings) -> str:
+        """Its name in a table's heading: marked when the composite does not count it."""
+        return self.label if self.weighed(settings) else f"{self.label}（不计分）"
 
 
 INDICATOR_DEFINITIONS: tuple[Indicator, ...] = (
@@ -102,9 +114,31 @@ INDICATOR_DEFINITIONS: tuple[Indicator, ...] = (
         "villages",
         "本月召开防返贫动态监测专题研究会并有会议记录的村 ÷ 村总数",
     ),
+    Indicator(
+        "warnings",
+        "预警按期核实率",
+        "verified_on_time",
+        "warnings_due",
+        "今年核实期限已到（截至月底）的预警中，在期限内入户核实的比例；"
+        "期限前条件已消失、无需核实的预警不计",
+    ),
+    Indicator(
+        "entry",
+        "纳入及时率",
+        "entered_on_time",
+        "entered",
+        "今年纳入监测（截至月底）的户中，自首次应纳未纳预警起 {entry_days} 天内纳入的比例；"
+        "纳入前没有预警的户计为及时",
+    ),
 )
 INDICATOR_BY_KEY = {indicator.key: indicator for indicator in INDICATOR_DEFINITIONS}
 assert tuple(INDICATOR_BY_KEY) == INDICATORS, "indicators and settings must list the same keys"
+
+
+def weighed_indicators(settings: Settings) -> tuple[Indicator, ...]:
+    """The indicators the composite counts (weight above 0), in the catalogue's order: what a
+    chart of contributions draws and a rank's reasons name."""
+    return tuple(i for i in INDICATOR_DEFINITIONS if i.weighed(settings))
 
 
 def scoring_rules(settings: Settings, month: date) -> ScoringRules:
@@ -308,12 +342,15 @@ def summon_flags(units: pd.DataFrame, settings: Settings) -> pd.Series:
     return units["summon_circulars"] >= settings.rankings.summon_limit
 
 
-def rank_reason(row: pd.Series, *, strongest: bool, count: int = 2) -> str:
-    """The indicators behind a rank in words: the weakest (or strongest) ``count`` by score,
+def rank_reason(
+    row: pd.Series, *, indicators: tuple[Indicator, ...], strongest: bool, count: int = 2
+) -> str:
+    """The indicators behind a rank in words: of ``indicators`` (weighed_indicators: one the
+    composite does not count is no reason), the weakest (or strongest) ``count`` by score,
     e.g. "短板：走访覆盖率 65.1%、专题会召开率 60.0%"."""
     scored = [
         (row[f"{indicator.key}_score"], indicator)
-        for indicator in INDICATOR_DEFINITIONS
+        for indicator in indicators
         if pd.notna(row[f"{indicator.key}_score"])
     ]
     if not scored:
@@ -340,13 +377,12 @@ def methodology_rows(settings: Settings, month: date) -> list[tuple[str, str]]:
     for indicator in INDICATOR_DEFINITIONS:
         weight = rules.weights[indicator.key] / total
         target = rules.targets[indicator.key]
-        rows.append(
-            (
-                indicator.label,
-                f"权重 {weight:.0%}；目标 {target:.1%}。"
-                f"口径：{indicator.explanation_for(settings)}。",
-            )
+        weighing = (
+            f"权重 {weight:.0%}；目标 {target:.1%}。"
+            if indicator.weighed(settings)
+            else "权重 0，仅展示完成率，不计入综合得分（可在配置中设定权重）。"
         )
+        rows.append((indicator.label, f"{weighing}口径：{indicator.explanation_for(settings)}。"))
     rankings = settings.rankings
     rows.append(
         (

@@ -52,7 +52,7 @@ from data_access.models import (
 from data_access.periods import year_start
 from data_access.scope import Scope, county_scope
 from data_access.versions import INCOME_SOURCES, income_window, month_window
-from data_access.warnings.store import is_pending
+from data_access.warnings.deadlines import is_pending
 
 COMPONENT_LABELS = {
     "visits": "走访覆盖不足",

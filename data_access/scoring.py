@@ -58,7 +58,8 @@ def composite_scores(
     scored: pd.DataFrame, indicators: Sequence[str], rules: ScoringRules
 ) -> pd.DataFrame:
     """Adds each indicator's contribution (points of the composite), ``circular_points``,
-    ``composite`` and ``incomplete`` (the indicators without data, as a list)."""
+    ``composite`` and ``incomplete`` (the weighed indicators without data, as a list: one of
+    weight 0 counts for nothing, with data or without)."""
     weights = np.array([rules.weights[name] for name in indicators], dtype="float64")
     scores = scored[[f"{name}_score" for name in indicators]].to_numpy(dtype="float64")
     present = ~np.isnan(scores)
@@ -78,7 +79,12 @@ def composite_scores(
         np.where(totals[:, 0] > 0, contributions.sum(axis=1), np.nan) + circular_points
     )
     added["incomplete"] = [
-        [name for name, has in zip(indicators, row, strict=True) if not has] for row in present
+        [
+            name
+            for name, has, weight in zip(indicators, row, weights, strict=True)
+            if not has and weight > 0
+        ]
+        for row in present
     ]
     return with_columns(scored, added)
 

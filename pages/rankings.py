@@ -22,6 +22,7 @@ from data_access.rankings import (
     ranking,
     summon_flags,
     unit_circulars,
+    weighed_indicators,
 )
 
 view = current_view()
@@ -40,7 +41,7 @@ def league_table(ranked, entity: str):
             for missing in ranked["incomplete"]
         ],
     )
-    rates = {f"{i.key}_rate": i.label for i in INDICATOR_DEFINITIONS}
+    rates = {f"{i.key}_rate": i.label_for(settings) for i in INDICATOR_DEFINITIONS}
     for column in rates:
         table[column] = table[column] * 100
     columns = {
@@ -87,9 +88,10 @@ if settings.rankings.mode == "traffic_light":
 else:
     red = townships[townships["placement"] == "红榜"]
     black = townships[townships["placement"] == "黑榜"].iloc[::-1]
+    reason = partial(rank_reason, indicators=weighed_indicators(settings))
     render_rolls(
-        red.assign(reason=[rank_reason(row, strongest=True) for _, row in red.iterrows()]),
-        black.assign(reason=[rank_reason(row, strongest=False) for _, row in black.iterrows()]),
+        red.assign(reason=[reason(row, strongest=True) for _, row in red.iterrows()]),
+        black.assign(reason=[reason(row, strongest=False) for _, row in black.iterrows()]),
     )
 
 tab_townships, tab_villages, tab_units, tab_trend, tab_method = st.tabs(
@@ -98,7 +100,7 @@ tab_townships, tab_villages, tab_units, tab_trend, tab_method = st.tabs(
 
 with tab_townships:
     st.plotly_chart(
-        contributions_figure(townships),
+        contributions_figure(townships, indicators=weighed_indicators(settings)),
         width="stretch",
         config={"displayModeBar": False},
         key="township-contributions",
@@ -133,7 +135,7 @@ with tab_villages:
             level=Level.VILLAGE,
         )
         st.plotly_chart(
-            contributions_figure(villages),
+            contributions_figure(villages, indicators=weighed_indicators(settings)),
             width="stretch",
             config={"displayModeBar": False},
             key="village-contributions",

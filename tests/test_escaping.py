@@ -226,7 +226,9 @@ def ranked(names: list[str]) -> pd.DataFrame:
 
 
 def test_the_ranking_chart_shows_a_hostile_name_as_text():
-    figure = contributions_figure(ranked(["城关镇", EVIL_TOWNSHIP]))
+    figure = contributions_figure(
+        ranked(["城关镇", EVIL_TOWNSHIP]), indicators=INDICATOR_DEFINITIONS
+    )
     assert_no_markup_from(figure_json(figure), EVIL_TOWNSHIP)
     assert list(figure.data[0].y) == [f"2. {escaping.plotly(EVIL_TOWNSHIP)}", "1. 城关镇"]
     assert list(figure.layout.yaxis.tickvals) == list(figure.data[0].y)

@@ -160,7 +160,11 @@ def _ranked(count: int) -> pd.DataFrame:
 
 def test_ranking_columns_share_one_scale_and_scale_their_type():
     figures = wall_contributions_figures(
-        _ranked(18), rows=12, screen=Screen(3840, 2160), height=900
+        _ranked(18),
+        indicators=INDICATOR_DEFINITIONS,
+        rows=12,
+        screen=Screen(3840, 2160),
+        height=900,
     )
     assert len(figures) == 2
     assert [list(f.layout.xaxis.range) for f in figures] == [[-8.0, 105], [-8.0, 105]]
@@ -173,7 +177,9 @@ def test_ranking_columns_share_one_scale_and_scale_their_type():
 
 
 def test_a_ranking_too_long_for_two_columns_says_which_places_it_leaves_out():
-    figures = wall_contributions_figures(_ranked(30), rows=12, screen=DESIGN_SCREEN, height=470)
+    figures = wall_contributions_figures(
+        _ranked(30), indicators=INDICATOR_DEFINITIONS, rows=12, screen=DESIGN_SCREEN, height=470
+    )
     assert "第 13–18 名未列出" in figures[1].layout.xaxis.title.text
 
 

@@ -22,10 +22,10 @@ from data_access.models import (
     WarningStatus,
 )
 from data_access.scope import Scope
+from data_access.warnings.deadlines import due_on
 from data_access.warnings.store import (
     WarningError,
     WarningFilter,
-    due_on,
     headline,
     refresh,
     rule_hits,

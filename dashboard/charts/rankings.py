@@ -7,16 +7,29 @@ import plotly.graph_objects as go
 
 from dashboard import escaping
 from dashboard.charts.theme import apply_theme
-from data_access.rankings import INDICATOR_DEFINITIONS
+from data_access.rankings import Indicator
 
-# One colour per indicator, ordered so neighbouring segments stay distinguishable.
-INDICATOR_COLORS = ("#1565c0", "#00897b", "#7cb342", "#f9a825", "#8e24aa", "#d81b60", "#6d4c41")
+# One colour per indicator, in the catalogue's order, so neighbouring segments stay
+# distinguishable.
+INDICATOR_COLORS = {
+    "registers": "#1565c0",
+    "visits": "#00897b",
+    "tours": "#7cb342",
+    "rectification": "#f9a825",
+    "income_line": "#8e24aa",
+    "income_growth": "#d81b60",
+    "meetings": "#6d4c41",
+    "warnings": "#00acc1",
+    "entry": "#5e35b1",
+}
 
 
-def contributions_figure(ranked: pd.DataFrame, *, name_column: str = "name") -> go.Figure:
-    """Each entity's composite as stacked contributions of its indicators, best at the top:
-    the reason for every rank at a glance. Circular points are drawn as their own segment
-    (negative to the left of zero)."""
+def contributions_figure(
+    ranked: pd.DataFrame, *, indicators: tuple[Indicator, ...], name_column: str = "name"
+) -> go.Figure:
+    """Each entity's composite as stacked contributions of ``indicators`` (those the composite
+    weighs), best at the top: the reason for every rank at a glance. Circular points are drawn
+    as their own segment (negative to the left of zero)."""
     ordered = ranked.iloc[::-1]
     # Names as plotly text; the hovers show them through %{y}, never inside a template.
     labels = [
@@ -24,13 +37,13 @@ def contributions_figure(ranked: pd.DataFrame, *, name_column: str = "name") -> 
         for rank, name in zip(ordered["rank"], ordered[name_column], strict=True)
     ]
     figure = go.Figure()
-    for indicator, color in zip(INDICATOR_DEFINITIONS, INDICATOR_COLORS, strict=True):
+    for indicator in indicators:
         figure.add_bar(
             y=labels,
             x=ordered[f"{indicator.key}_points"],
             name=indicator.label,
             orientation="h",
-            marker_color=color,
+            marker_color=INDICATOR_COLORS[indicator.key],
             customdata=ordered[f"{indicator.key}_rate"] * 100,
             hovertemplate="%{y}<br>"
             + indicator.label

@@ -29,6 +29,7 @@ from dashboard.meeting.tiles import (
     INK,
 )
 from data_access.income.projection import NO_DATA_BAND
+from data_access.rankings import Indicator
 
 
 def ranking_columns(count: int, rows: int) -> list[range]:
@@ -79,14 +80,21 @@ def count_axis(largest: float) -> dict:
 
 
 def wall_contributions_figures(
-    ranked: pd.DataFrame, *, rows: int, screen: Screen, height: int
+    ranked: pd.DataFrame,
+    *,
+    indicators: tuple[Indicator, ...],
+    rows: int,
+    screen: Screen,
+    height: int,
 ) -> list[go.Figure]:
     """The 红黑榜 contributions chart in one or two columns (see ranking_columns), on one scale."""
     columns = ranking_columns(len(ranked), rows)
     low = min(0.0, float(ranked["circular_points"].min()) - 2)
     figures = []
     for places in columns:
-        figure = contributions_figure(ranked.iloc[places.start : places.stop])
+        figure = contributions_figure(
+            ranked.iloc[places.start : places.stop], indicators=indicators
+        )
         plot_height = height - screen.px(16 + AXIS_SPACE)
         figure.update_layout(
             height=height,

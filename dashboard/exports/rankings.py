@@ -15,11 +15,14 @@ PERCENT = "0.0%"
 POINTS = "0.0"
 
 
-def _ranking_columns(entity: str) -> list[Column]:
+def _ranking_columns(entity: str, settings: Settings) -> list[Column]:
     columns = [Column("名次", 6), Column("较上月", 7), Column(entity, 22, wrap=True)]
     columns += [Column("综合得分", 9, POINTS), Column("榜单", 7)]
     for indicator in INDICATOR_DEFINITIONS:
-        columns += [Column(indicator.label, 10, PERCENT), Column("得分贡献", 8, POINTS)]
+        columns += [
+            Column(indicator.label_for(settings), 10, PERCENT),
+            Column("得分贡献", 8, POINTS),
+        ]
     columns += [
         Column("通报加减分", 9, POINTS),
         Column("逾期未整改", 9),
@@ -61,7 +64,7 @@ def ranking_workbook(
         name="乡镇排名",
         title=f"{county}巩固衔接工作乡镇排名（{month_label(month)}）",
         subtitle=subtitle,
-        columns=_ranking_columns("乡镇"),
+        columns=_ranking_columns("乡镇", settings),
         rows=_ranking_rows(townships, township_changes),
         footer="制表单位：                审核人：                日期：",
     )
@@ -70,7 +73,7 @@ def ranking_workbook(
         name="帮扶单位排名",
         title=f"{county}帮扶单位排名（{month_label(month)}）",
         subtitle=subtitle,
-        columns=_ranking_columns("帮扶单位"),
+        columns=_ranking_columns("帮扶单位", settings),
         rows=_ranking_rows(units, unit_changes),
         footer="制表单位：                审核人：                日期：",
     )

@@ -41,7 +41,7 @@ from data_access.income.bands import band_counts, band_labels
 from data_access.income.summary import income_headline
 from data_access.overview import Briefing, briefing, townships_in_scope
 from data_access.periods import month_label
-from data_access.rankings import Level, rank_reason, ranking
+from data_access.rankings import Level, rank_reason, ranking, weighed_indicators
 from data_access.visits import DUTIES, township_outlines, village_coverage, with_coverage
 from data_access.warnings.store import by_rule_and_township, headline, township_table
 
@@ -74,29 +74,32 @@ def rankings_panel(view: ViewContext, screen: Screen) -> None:
         settings=view.settings,
         level=Level.TOWNSHIP,
     )
+    indicators = weighed_indicators(view.settings)
     red = ranked[ranked["placement"] == "红榜"]
     black = ranked[ranked["placement"] == "黑榜"].iloc[::-1]
+
+    def reasons(rows, *, strongest: bool) -> list[str]:
+        return [
+            rank_reason(row, indicators=indicators, strongest=strongest)
+            for _, row in rows.iterrows()
+        ]
+
     left, right = st.columns(2)
     left.html(
         PANEL_STYLE
         + MEETING_CSS
-        + roll_html(
-            "红榜", red.assign(reason=[rank_reason(r, strongest=True) for _, r in red.iterrows()])
-        )
+        + roll_html("红榜", red.assign(reason=reasons(red, strongest=True)))
     )
     right.html(
         PANEL_STYLE
         + MEETING_CSS
-        + roll_html(
-            "黑榜",
-            black.assign(reason=[rank_reason(r, strongest=False) for _, r in black.iterrows()]),
-        )
+        + roll_html("黑榜", black.assign(reason=reasons(black, strongest=False)))
     )
     height, rows = ranking_layout(
         list_size=view.settings.rankings.list_size, chart_rows=view.settings.meeting.chart_rows
     )
     figures = wall_contributions_figures(
-        ranked, rows=rows, screen=screen, height=screen.fill(height)
+        ranked, indicators=indicators, rows=rows, screen=screen, height=screen.fill(height)
     )
     st.html(MEETING_CSS + legend_html(figures[0]))
     for column, figure in zip(st.columns(len(figures)), figures, strict=True):

@@ -23,7 +23,7 @@ TOWNSHIP_RATE_RANGES = {
     "grid_visits": ((0.88, 0.95), (0.62, 0.75)),
     "meetings_held": ((0.92, 0.98), (0.60, 0.72)),
     "meetings_recorded": ((0.92, 0.99), (0.70, 0.85)),
-    "paperwork": ((0.995, 0.999), (0.95, 0.98)),
+    "paperwork": ((0.9995, 0.9999), (0.993, 0.998)),
     "rectification_on_time": ((0.88, 0.96), (0.55, 0.70)),
     "income_level": ((0.98, 1.03), (0.90, 0.95)),
 }

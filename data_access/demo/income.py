@@ -52,6 +52,9 @@ SOURCE_MIX_CONCENTRATION = 40.0
 COST_RATIO = (0.35, 0.55)
 # Living expenses as a share of net income.
 EXPENDITURE_RATIO = (0.60, 0.85)
+# Households spending more than they earn: this many per planted data suspect, at this ratio.
+LARGE_SPENDERS = 4
+LARGE_EXPENSE_RATIO = (1.3, 2.2)
 # Share of each month in a year's total, January to December.
 SEASONS = {
     # Migrant workers bring their wages home for the Spring Festival.
@@ -131,13 +134,20 @@ def build_income_model(county: County) -> IncomeModel:
         floor_transfer[year] = np.where(lifted, (target - natural) * members[year], 0.0)
 
     mix = _source_mix(rng, households, data_suspects)
+    cost_ratio = rng.uniform(*COST_RATIO, size=count)
+    expenditure_ratio = rng.uniform(*EXPENDITURE_RATIO, size=count)
+    # A few households not under monitoring spend more than they earn (an illness, a house
+    # rebuilt): what the 应纳未纳·支出骤增 check exists to catch.
+    outside = np.flatnonzero(~households.monitored)
+    spenders = rng.choice(outside, size=min(LARGE_SPENDERS * data_suspects, outside.size))
+    expenditure_ratio[spenders] = rng.uniform(*LARGE_EXPENSE_RATIO, size=spenders.size)
     return IncomeModel(
         per_capita=per_capita,
         members=members,
         floor_transfer=floor_transfer,
         mix=mix,
-        cost_ratio=rng.uniform(*COST_RATIO, size=count),
-        expenditure_ratio=rng.uniform(*EXPENDITURE_RATIO, size=count),
+        cost_ratio=cost_ratio,
+        expenditure_ratio=expenditure_ratio,
     )
 
 

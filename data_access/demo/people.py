@@ -40,6 +40,9 @@ MONITORING_BEGAN = date(2021, 6, 1)
 # Risk is cleared only after income has been stable for about half a year.
 MIN_MONITORED_DAYS_BEFORE_CLEARING = 183
 CLEARED_SHARE_OF_ELIGIBLE = 0.72
+# Of the households without labour capacity that could have been, this share (at least one)
+# was marked eliminated by mistake (planted for the 退出不准 check).
+MISCLEARED_WITHOUT_LABOUR_SHARE = 0.02
 CLEARED_BY_ASSISTANCE_SHARE = 0.75
 PUBLIC_JOB_SHARE = {"lifted": 0.04, "monitored": 0.12}
 # Most current 帮扶 pairings were made when the cadres were redeployed in 2021–2023.
@@ -355,6 +358,9 @@ def _build_households(
     helper_since, previous = _assignment_history(
         rng, helper, helpers_per_village[village], local_helper, monitored_since, timeline
     )
+    risk_cleared_on, risk_cleared_by = _cleared_without_labour(
+        rng, monitored_since, has_labour, risk_cleared_on, risk_cleared_by, timeline.last_day
+    )
     return Households(
         village=village,
         township=township,
@@ -410,6 +416,30 @@ def _risk_clearing(
         RiskClearedBy.NATURAL.value,
     ).astype(object)
     return cleared_on, np.where(cleared, by, None)
+
+
+def _cleared_without_labour(
+    rng: np.random.Generator,
+    monitored_since: np.ndarray,
+    has_labour: np.ndarray,
+    cleared_on: np.ndarray,
+    cleared_by: np.ndarray,
+    last_day: np.datetime64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A few households without labour capacity marked eliminated all the same (DOMAIN.md:
+    never): the error the 退出不准 check exists to catch."""
+    earliest = monitored_since + MIN_MONITORED_DAYS_BEFORE_CLEARING * DAY
+    candidates = np.flatnonzero(
+        ~np.isnat(monitored_since) & ~has_labour & np.isnat(cleared_on) & (earliest <= last_day)
+    )
+    count = min(candidates.size, max(1, round(MISCLEARED_WITHOUT_LABOUR_SHARE * candidates.size)))
+    chosen = rng.choice(candidates, size=count, replace=False)
+    wrong = np.zeros(monitored_since.size, dtype=bool)
+    wrong[chosen] = True
+    span = np.where(wrong, (last_day - earliest) / DAY, 0).astype(np.int64) + 1
+    offset = (rng.random(monitored_since.size) * span).astype(np.int64) * DAY
+    cleared_on = np.where(wrong, earliest + offset, cleared_on).astype("datetime64[D]")
+    return cleared_on, np.where(wrong, RiskClearedBy.NATURAL.value, cleared_by)
 
 
 def _assignment_history(

@@ -102,6 +102,11 @@ def _rounded(column) -> ColumnElement[int]:
     return cast(func.round(column), Integer)
 
 
+# What the 应纳未纳 income rules record (the demo's history of warnings writes the same).
+BELOW_LINE_LABELS = ("推算人均纯收入（元）", "监测线加预警幅度（元）")
+INCOME_DROP_LABELS = ("推算人均纯收入（元）", "上年人均纯收入（元）")
+
+
 def below_line_margin(ctx: RuleContext) -> RuleQuery:
     incomes = _incomes(ctx)
     limit = _line(ctx) + ctx.rule.param("margin")
@@ -110,7 +115,7 @@ def below_line_margin(ctx: RuleContext) -> RuleQuery:
         .join(incomes, incomes.c.household_id == Household.id)
         .where(_on_books(ctx), _not_monitored(), incomes.c.projected_per_capita < limit)
     )
-    return RuleQuery(query, ("推算人均纯收入（元）", "监测线加预警幅度（元）"))
+    return RuleQuery(query, BELOW_LINE_LABELS)
 
 
 def income_drop(ctx: RuleContext) -> RuleQuery:
@@ -130,7 +135,7 @@ def income_drop(ctx: RuleContext) -> RuleQuery:
             incomes.c.projected_per_capita < incomes.c.last_year_per_capita * kept,
         )
     )
-    return RuleQuery(query, ("推算人均纯收入（元）", "上年人均纯收入（元）"))
+    return RuleQuery(query, INCOME_DROP_LABELS)
 
 
 def large_expense(ctx: RuleContext) -> RuleQuery:
@@ -201,8 +206,9 @@ def cleared_without_labour(ctx: RuleContext) -> RuleQuery:
 SHOULD_MONITOR = ("below_line_margin", "income_drop", "large_expense")
 
 
-def late_entry(ctx: RuleContext) -> RuleQuery:
-    first = (
+def first_should_monitor():
+    """Each household's first 应纳未纳 warning: household_id, first_raised_on."""
+    return (
         select(
             HouseholdWarning.household_id,
             func.min(HouseholdWarning.first_raised_on).label("first_raised_on"),
@@ -211,16 +217,27 @@ def late_entry(ctx: RuleContext) -> RuleQuery:
         .group_by(HouseholdWarning.household_id)
         .subquery("first_should_monitor")
     )
-    days = int(ctx.rule.param("days"))
-    # first_raised_on + days < monitored_since, compared as dates on both databases.
+
+
+def entered_late(first_raised_on: ColumnElement, days: int) -> ColumnElement[bool]:
+    """纳入 more than ``days`` days after the first 应纳未纳 warning (the 纳入不及时 rule and the
+    红黑榜's 纳入及时率 both read this). Without a warning before it, 纳入 was not late."""
+    return and_(
+        first_raised_on.is_not(None),
+        Household.monitored_since.is_not(None),
+        _later_than(Household.monitored_since, first_raised_on, days),
+    )
+
+
+def late_entry(ctx: RuleContext) -> RuleQuery:
+    first = first_should_monitor()
     query = (
         select(Household.id, first.c.first_raised_on, Household.monitored_since)
         .join(first, first.c.household_id == Household.id)
         .where(
             _on_books(ctx),
             Household.household_type == HouseholdType.MONITORED.value,
-            Household.monitored_since.is_not(None),
-            _later_than(Household.monitored_since, first.c.first_raised_on, days),
+            entered_late(first.c.first_raised_on, int(ctx.rule.param("days"))),
         )
     )
     return RuleQuery(query, ("首次预警日期", "纳入监测日期"))

@@ -49,12 +49,17 @@ from data_access.models import (
 from data_access.periods import month_start
 from data_access.rectification import add_item
 from data_access.scope import Scope, county_scope
+from data_access.warnings.deadlines import (
+    allowed_days,
+    is_escalation_due,
+    is_overdue,
+    is_pending,
+)
 from data_access.warnings.rules import (
     RULE_CATEGORIES,
     RULES,
     SHOULD_MONITOR,
     RuleContext,
-    day_number,
 )
 
 
@@ -121,33 +126,9 @@ def refresh(write: Change, *, settings: Settings, month: date, today: date) -> R
             ).all()
         )
         ended = [warning_id for household, warning_id in live.items() if household not in hits]
-        if ended:
-            conn.execute(
-                update(HouseholdWarning)
-                .where(HouseholdWarning.id.in_(ended))
-                .values(gone_on=today, version=HouseholdWarning.version + 1)
-            )
-        # In household order: the same data gives the same warning ids on every database.
-        new = sorted(household for household in hits if household not in live)
-        if new:
-            places = _places(conn, new, today)
-            conn.execute(
-                insert(HouseholdWarning),
-                [
-                    {
-                        "household_id": household,
-                        "rule_id": rule.id,
-                        "township_id": places[household][0],
-                        "village_id": places[household][1],
-                        "helper_id": places[household][2],
-                        "first_raised_on": today,
-                        "observed": hits[household],
-                        "status": WarningStatus.PENDING.value,
-                        "version": 1,
-                    }
-                    for household in new
-                ],
-            )
+        end_warnings(write, ended, day=today)
+        new = {household: hits[household] for household in hits if household not in live}
+        raise_warnings(write, rule_id=rule.id, hits=new, day=today)
         raised += len(new)
         gone += len(ended)
     escalated = escalate(write, settings=settings, today=today)
@@ -161,14 +142,48 @@ def refresh(write: Change, *, settings: Settings, month: date, today: date) -> R
     return RefreshReport(raised, gone, tuple(escalated))
 
 
-def is_escalation_due(settings: WarningSettings, today: date) -> ColumnElement[bool]:
-    """Pending, not yet an item, and unverified ``escalate_after_days`` past its deadline."""
-    return and_(
-        is_pending(),
-        HouseholdWarning.rectification_item_id.is_(None),
-        day_number(literal(today)) - day_number(HouseholdWarning.first_raised_on)
-        > allowed_days(settings) + settings.escalate_after_days,
+def raise_warnings(
+    write: Change, *, rule_id: str, hits: dict[int, dict[str, object]], day: date
+) -> None:
+    """New 待核实 warnings of ``rule_id`` raised on ``day``, one per household of ``hits``
+    (household id → the values that raised it), sent to its township, village and current
+    帮扶干部. Inserted in household order: the same data gives the same warning ids on every
+    database."""
+    if not hits:
+        return
+    new = sorted(hits)
+    places = _places(write.conn, new, day)
+    write.conn.execute(
+        insert(HouseholdWarning),
+        [
+            {
+                "household_id": household,
+                "rule_id": rule_id,
+                "township_id": places[household][0],
+                "village_id": places[household][1],
+                "helper_id": places[household][2],
+                "first_raised_on": day,
+                "observed": hits[household],
+                "status": WarningStatus.PENDING.value,
+                "version": 1,
+            }
+            for household in new
+        ],
     )
+    write.touch(DataSource.WARNINGS)
+
+
+def end_warnings(write: Change, warning_ids: list[int], *, day: date) -> None:
+    """Mark live warnings whose condition no longer holds as gone on ``day`` (an unverified
+    one lapses)."""
+    if not warning_ids:
+        return
+    write.conn.execute(
+        update(HouseholdWarning)
+        .where(HouseholdWarning.id.in_(warning_ids))
+        .values(gone_on=day, version=HouseholdWarning.version + 1)
+    )
+    write.touch(DataSource.WARNINGS)
 
 
 def escalate(write: Change, *, settings: Settings, today: date) -> list[str]:
@@ -245,39 +260,6 @@ def _places(conn: Connection, households: list[int], today: date) -> dict[int, t
         ).all()
         places.update({row[0]: (row[1], row[2], row[3]) for row in rows})
     return places
-
-
-def allowed_days(settings: WarningSettings) -> ColumnElement[int]:
-    """Days a warning has to be verified, by its rule's severity (a rule since switched off
-    keeps the longest allowance)."""
-    longest = max(settings.verify_within_days.values())
-    return case(
-        {rule.id: settings.verify_within_days[rule.severity] for rule in settings.rules},
-        value=HouseholdWarning.rule_id,
-        else_=longest,
-    )
-
-
-def is_pending() -> ColumnElement[bool]:
-    """Raised, not verified, and its condition still held at the last check."""
-    return and_(
-        HouseholdWarning.status == WarningStatus.PENDING.value,
-        HouseholdWarning.gone_on.is_(None),
-    )
-
-
-def is_overdue(settings: WarningSettings, today: date) -> ColumnElement[bool]:
-    """Pending past its deadline: today later than the day raised plus the days allowed."""
-    return and_(
-        is_pending(),
-        day_number(literal(today)) - day_number(HouseholdWarning.first_raised_on)
-        > allowed_days(settings),
-    )
-
-
-def due_on(first_raised_on: date, severity: str, settings: WarningSettings) -> date:
-    """The last day to verify a warning raised on ``first_raised_on``."""
-    return first_raised_on + timedelta(days=settings.verify_within_days[severity])
 
 
 VERIFIED = (WarningStatus.MONITORED, WarningStatus.NO_RISK, WarningStatus.DATA_FIXED)
