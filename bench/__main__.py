@@ -29,6 +29,7 @@ from bench.database import (
     scratch_database,
     seed_demo,
     table_row_counts,
+    warnings_by_rule,
 )
 from bench.environment import PROJECT_ROOT, write_settings
 from bench.importing import time_register_import
@@ -164,6 +165,7 @@ def _measure(
         seed=seeded,
         size_bytes=database_size(url),
         rows=table_row_counts(url),
+        warnings=warnings_by_rule(url),
         pages={page["url_path"]: page for page in measured["pages"]},
         overhead_seconds=measured["overhead_seconds"],
         sign_in_seconds=measured.get("sign_in_seconds"),
@@ -193,12 +195,14 @@ def _database_section(result: Measured) -> str:
     if result.sign_in_seconds is not None:
         facts.append(("sign-in to the first page", report.seconds(result.sign_in_seconds)))
     rows = [(name, report.count(count)) for name, count in list(result.rows.items())[:TOP_TABLES]]
-    return "\n\n".join(
-        [
-            report.format_table(["measure", "value"], facts),
-            report.format_table(["table", "rows"], rows),
-        ]
-    )
+    tables = [
+        report.format_table(["measure", "value"], facts),
+        report.format_table(["table", "rows"], rows),
+    ]
+    if result.warnings:
+        warned = [(rule, report.count(count)) for rule, count in result.warnings.items()]
+        tables.append(report.format_table(["warning rule", "warnings"], warned))
+    return "\n\n".join(tables)
 
 
 def _pages_section(results: list[Measured]) -> str:

@@ -17,7 +17,9 @@ from sqlalchemy.engine import make_url
 
 from bench.child_rss import MARKER
 from bench.environment import PROJECT_ROOT
+from config.settings import WARNING_RULES
 from data_access.db import make_engine
+from data_access.models import HouseholdWarning
 
 # The PostgreSQL server the benchmark may create scratch databases on (as the tests do).
 PG_URL_VARIABLE = "DASHBOARD_TEST_PG_URL"
@@ -94,6 +96,23 @@ def table_row_counts(database_url: str) -> dict[str, int]:
     finally:
         engine.dispose()
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def warnings_by_rule(database_url: str) -> dict[str, int]:
+    """Warnings per rule, every configured rule listed (0 where it raised none)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            found = dict(
+                conn.execute(
+                    select(HouseholdWarning.rule_id, func.count()).group_by(
+                        HouseholdWarning.rule_id
+                    )
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    return {rule: found.get(rule, 0) for rule in WARNING_RULES}
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.database import SeedResult
 
@@ -22,6 +22,8 @@ class Measured:
     # Reading, dry-running and committing a 收支登记 workbook (None: not measured).
     import_rows: int = 0
     import_seconds: float | None = None
+    # Warnings in the database per rule (the demo plants cases of every rule).
+    warnings: dict[str, int] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

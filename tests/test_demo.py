@@ -429,3 +429,25 @@ def test_postgres_gets_the_same_county_as_sqlite(demo):
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+# Cases the demo plants on purpose; the others (no registers, no visit, …) follow from each
+# township's conduct and show at full scale (bench: every rule has warnings at scale 1).
+PLANTED_RULES = (
+    "below_line_margin",
+    "income_drop",
+    "large_expense",
+    "cleared_without_labour",
+    "late_entry",
+    "public_job_no_wage",
+    "monitored_no_helper",
+    "missing_documents",
+)
+
+
+def test_the_demo_plants_believable_numbers_of_each_warning_case(engine):
+    households = scalar(engine, "SELECT count(*) FROM households")
+    found = dict(rows(engine, "SELECT rule_id, count(*) FROM household_warnings GROUP BY rule_id"))
+    assert all(found.get(rule, 0) > 0 for rule in PLANTED_RULES), found
+    # Tens in a county of 24,000: no rule warns on more than 3 % of the households.
+    assert max(found.values()) <= 0.03 * households, found
