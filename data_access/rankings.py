@@ -280,6 +280,32 @@ def placements(ranked: pd.DataFrame, settings: Settings) -> list[str]:
     return [marks.get(rank, "") for rank in ranked["rank"]]
 
 
+@dataclass(frozen=True)
+class Roll:
+    """One of the two lists every view of a ranking shows."""
+
+    title: str
+    # Ranked rows, the one to name first at the top (the best of the top list, the worst of
+    # the bottom one).
+    rows: pd.DataFrame
+    # Whether its reasons name strengths (the top list) or shortfalls (the bottom one).
+    strongest: bool
+
+
+def rolls(ranked: pd.DataFrame, settings: Settings) -> tuple[Roll, Roll]:
+    """The top and the bottom list of a ranking by the configured mode: 红榜 and 黑榜
+    (red_black), or the green and the red lights (traffic_light). 总览, 红黑榜, the wall and the
+    briefing all show these two, whichever the mode."""
+    if settings.rankings.mode == "traffic_light":
+        top, bottom = ("绿灯", "绿"), ("红灯", "红")
+    else:
+        top, bottom = ("红榜", "红榜"), ("黑榜", "黑榜")
+    return (
+        Roll(top[0], ranked[ranked["placement"] == top[1]], strongest=True),
+        Roll(bottom[0], ranked[ranked["placement"] == bottom[1]].iloc[::-1], strongest=False),
+    )
+
+
 def rank_history(
     *, conn: Connection, scope: Scope, month: date, settings: Settings, months: int = 12
 ) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import escaping, formatting
 from dashboard.auth import audited_export
 from dashboard.charts.rankings import contributions_figure, rank_trend_figure
-from dashboard.components.honour_roll import render_rolls
+from dashboard.components.honour_roll import render_placements, render_rolls
 from dashboard.components.layout import choose, choose_many, page_header, row_height
 from dashboard.context import current_view
 from dashboard.exports.rankings import ranking_workbook
@@ -18,8 +18,8 @@ from data_access.rankings import (
     Level,
     methodology_rows,
     rank_history,
-    rank_reason,
     ranking,
+    rolls,
     summon_flags,
     unit_circulars,
     weighed_indicators,
@@ -80,19 +80,9 @@ st.caption(
 )
 
 if settings.rankings.mode == "traffic_light":
-    lights = townships.groupby("placement")["name"].apply(
-        lambda names: "、".join(escaping.markdown(name) for name in names)
-    )
-    for light in ("绿", "黄", "红"):
-        st.markdown(f"**{light}灯**：{lights.get(light, '无')}")
-else:
-    red = townships[townships["placement"] == "红榜"]
-    black = townships[townships["placement"] == "黑榜"].iloc[::-1]
-    reason = partial(rank_reason, indicators=weighed_indicators(settings))
-    render_rolls(
-        red.assign(reason=[reason(row, strongest=True) for _, row in red.iterrows()]),
-        black.assign(reason=[reason(row, strongest=False) for _, row in black.iterrows()]),
-    )
+    render_placements(townships, mode="traffic_light")
+township_rolls = rolls(townships, settings)
+render_rolls(township_rolls, weighed_indicators(settings))
 
 tab_townships, tab_villages, tab_units, tab_trend, tab_method = st.tabs(
     ["乡镇排名", "村级明细", "帮扶单位", "排名趋势", "计分方法"]
@@ -204,7 +194,7 @@ with tab_units:
 
 with tab_trend:
     history = view.fetch(rank_history, scope=published, month=view.month, settings=settings)
-    default = list(townships[townships["placement"].isin(["红榜", "黑榜"])]["name"])
+    default = [name for roll in township_rolls for name in roll.rows["name"]]
     shown = choose_many("乡镇", list(townships["name"]), default=default, key="trend-townships")
     st.plotly_chart(
         rank_trend_figure(history, shown),

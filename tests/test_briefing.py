@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from io import BytesIO
 
@@ -109,3 +110,21 @@ def test_the_overview_offers_the_summary_and_the_download(
     )
     assert not app.exception
     assert any(code.value.startswith("截至10月底，全县脱贫户") for code in app.code)
+
+
+def test_the_summary_names_the_lights_in_traffic_light_mode(demo_sqlite, pack, settings):
+    lights = replace(settings, rankings=replace(settings.rankings, mode="traffic_light"))
+    with demo_sqlite.connect() as conn:
+        townships = ranking(
+            conn=conn,
+            scope=county_scope(conn=conn),
+            month=MONTH,
+            settings=lights,
+            level=Level.TOWNSHIP,
+        )
+    text = summary_paragraph(replace(pack, townships=townships), lights)
+    green = townships[townships["placement"] == "绿"]["name"]
+    red = townships[townships["placement"] == "红"]["name"].iloc[::-1]
+    assert len(green) > 0
+    assert len(red) > 0
+    assert f"本月绿灯：{'、'.join(green)}；红灯：{'、'.join(red)}。" in text

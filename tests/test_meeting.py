@@ -399,3 +399,27 @@ def test_the_warnings_panel_shows_the_pending_counts_and_no_household(
     )
     assert list(figure.data[0].y) == ["乙镇", "甲镇"], "most overdue on top"
     assert list(figure.data[1].x) == [8, 1], "within the deadline: pending less overdue"
+
+
+@pytest.mark.parametrize(
+    ("mode", "titles"), [("red_black", ("红榜", "黑榜")), ("traffic_light", ("绿灯", "红灯"))]
+)
+def test_both_ranking_modes_fill_both_lists_on_the_wall_and_the_rankings_page(
+    monkeypatch, demo_sqlite_path, test_config_path, tmp_path, mode, titles
+):
+    config = tmp_path / "settings.toml"
+    text_ = test_config_path.read_text(encoding="utf-8")
+    assert 'mode = "red_black"' in text_
+    config.write_text(text_.replace('mode = "red_black"', f'mode = "{mode}"'), encoding="utf-8")
+    shown = wall(monkeypatch, demo_sqlite_path, config, panel="rankings", pause="1")
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(config))
+    page = AppTest.from_file(APP, default_timeout=60)
+    page.switch_page(str(PROJECT_ROOT / "pages" / "rankings.py"))
+    page = logged_in(page, "leader")
+    for app in (shown, page):
+        assert not app.exception
+        html = shown_text(app)
+        for title in titles:
+            # The list's heading followed by at least one named place.
+            filled = rf'data-testid="roll-{title}"><h3[^>]*>{title}</h3><div class="roll-row"'
+            assert re.search(filled, html), f"{title} is missing or empty"

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import escaping
+from data_access.rankings import Indicator, Roll, rank_reason
 
 PANEL_STYLE = (
     "<style>"
@@ -19,7 +20,12 @@ PANEL_STYLE = (
     ".roll-reason{font-size:1rem;color:#3c4250}"
     "</style>"
 )
-TONES = {"红榜": ("#fdecea", "#b71c1c"), "黑榜": ("#eceff1", "#212121")}
+TONES = {
+    "红榜": ("#fdecea", "#b71c1c"),
+    "黑榜": ("#eceff1", "#212121"),
+    "绿灯": ("#e8f5e9", "#1b5e20"),
+    "红灯": ("#fdecea", "#c62828"),
+}
 
 
 def roll_html(title: str, rows: pd.DataFrame) -> str:
@@ -38,10 +44,20 @@ def roll_html(title: str, rows: pd.DataFrame) -> str:
     )
 
 
-def render_rolls(red: pd.DataFrame, black: pd.DataFrame) -> None:
-    left, right = st.columns(2)
-    left.html(PANEL_STYLE + roll_html("红榜", red))
-    right.html(PANEL_STYLE + roll_html("黑榜", black))
+def reasoned(roll: Roll, indicators: tuple[Indicator, ...]) -> pd.DataFrame:
+    """The roll's rows with the reason behind each place (strengths or shortfalls)."""
+    return roll.rows.assign(
+        reason=[
+            rank_reason(row, indicators=indicators, strongest=roll.strongest)
+            for _, row in roll.rows.iterrows()
+        ]
+    )
+
+
+def render_rolls(rolls: tuple[Roll, Roll], indicators: tuple[Indicator, ...]) -> None:
+    """The two lists side by side (红榜 and 黑榜, or the green and red lights)."""
+    for column, roll in zip(st.columns(2), rolls, strict=True):
+        column.html(PANEL_STYLE + roll_html(roll.title, reasoned(roll, indicators)))
 
 
 def placements_html(ranked: pd.DataFrame, *, mode: str) -> str:

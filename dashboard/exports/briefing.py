@@ -14,6 +14,7 @@ from dashboard import formatting
 from dashboard.exports.workbook import Column, add_table_sheet, new_workbook, to_bytes
 from data_access.overview import Briefing, Figure
 from data_access.periods import day_label, month_label
+from data_access.rankings import rolls
 
 PERCENT = "0.0%"
 
@@ -41,9 +42,9 @@ def summary_paragraph(inputs: BriefingInputs, settings: Settings) -> str:
     found = int(brief.by_township["found"].sum())
     closed = found - int(brief.open_items.value)
     ranked = inputs.townships
-    red = "、".join(ranked[ranked["placement"] == "红榜"]["name"])
-    black = "、".join(ranked[ranked["placement"] == "黑榜"]["name"].iloc[::-1])
-    lists = f"本月红榜：{red}；黑榜：{black}。" if red or black else ""
+    named = [(roll.title, "、".join(roll.rows["name"])) for roll in rolls(ranked, settings)]
+    lists = "；".join(f"{title}：{names or '无'}" for title, names in named)
+    lists = f"本月{lists}。" if any(names for _, names in named) else ""
     milestone = ""
     if not brief.milestones.empty:
         first = brief.milestones.iloc[0]

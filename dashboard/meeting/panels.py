@@ -18,7 +18,7 @@ from dashboard.charts.wall import (
     warnings_figure,
 )
 from dashboard.components.countdown import countdown_html
-from dashboard.components.honour_roll import PANEL_STYLE, roll_html
+from dashboard.components.honour_roll import PANEL_STYLE, reasoned, roll_html
 from dashboard.context import ViewContext
 from dashboard.meeting.screen import (
     INCOME_CHART_HEIGHT,
@@ -41,7 +41,7 @@ from data_access.income.bands import band_counts, band_labels
 from data_access.income.summary import income_headline
 from data_access.overview import Briefing, briefing, townships_in_scope
 from data_access.periods import month_label
-from data_access.rankings import Level, rank_reason, ranking, weighed_indicators
+from data_access.rankings import Level, ranking, rolls, weighed_indicators
 from data_access.visits import DUTIES, township_outlines, village_coverage, with_coverage
 from data_access.warnings.store import by_rule_and_township, headline, township_table
 
@@ -75,26 +75,8 @@ def rankings_panel(view: ViewContext, screen: Screen) -> None:
         level=Level.TOWNSHIP,
     )
     indicators = weighed_indicators(view.settings)
-    red = ranked[ranked["placement"] == "红榜"]
-    black = ranked[ranked["placement"] == "黑榜"].iloc[::-1]
-
-    def reasons(rows, *, strongest: bool) -> list[str]:
-        return [
-            rank_reason(row, indicators=indicators, strongest=strongest)
-            for _, row in rows.iterrows()
-        ]
-
-    left, right = st.columns(2)
-    left.html(
-        PANEL_STYLE
-        + MEETING_CSS
-        + roll_html("红榜", red.assign(reason=reasons(red, strongest=True)))
-    )
-    right.html(
-        PANEL_STYLE
-        + MEETING_CSS
-        + roll_html("黑榜", black.assign(reason=reasons(black, strongest=False)))
-    )
+    for column, roll in zip(st.columns(2), rolls(ranked, view.settings), strict=True):
+        column.html(PANEL_STYLE + MEETING_CSS + roll_html(roll.title, reasoned(roll, indicators)))
     height, rows = ranking_layout(
         list_size=view.settings.rankings.list_size, chart_rows=view.settings.meeting.chart_rows
     )
