@@ -24,6 +24,7 @@ from dashboard.auth import (
     signed_in_access,
 )
 from dashboard.components.layout import apply_base_style, choose, choose_many, render_error_page
+from dashboard.components.localize import localize_streamlit
 from dashboard.context import ViewContext, set_current_view
 from dashboard.data import engine_for
 from dashboard.navigation import PAGES, PageSpec
@@ -43,6 +44,7 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 apply_base_style()
+localize_streamlit()
 
 
 def _refusal(spec: PageSpec, access: Access | None, allowed: list[st.Page]):

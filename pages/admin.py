@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import escaping
 from dashboard.auth import audited_export, read_now, run_change
-from dashboard.components.layout import choose, choose_many, page_header, row_height
+from dashboard.components.layout import choose, choose_many, page_header, row_height, show_table
 from dashboard.context import current_view
 from dashboard.exports.audit import audit_workbook, detail_text
 from data_access.audit import AUDIT_COLUMNS, AuditAction, audit_entries
@@ -28,7 +28,7 @@ users_tab, audit_tab = st.tabs(["用户", "审计日志"])
 
 with users_tab:
     users = read_now(user_table)
-    st.dataframe(
+    show_table(
         users.rename(columns=USER_COLUMNS),
         hide_index=True,
         width="stretch",
@@ -150,7 +150,7 @@ with audit_tab:
     shown_filters = filters_words(escaping.markdown(who) if who else "全部")
     st.caption(f"{shown_filters} · 共 {len(entries):,} 条（最多显示 5,000 条，按时间倒序）")
     shown = entries.assign(detail=entries["detail"].map(detail_text))
-    st.dataframe(
+    show_table(
         shown.rename(columns=AUDIT_COLUMNS),
         hide_index=True,
         width="stretch",

@@ -16,7 +16,7 @@ from dashboard.components.income import (
     render_growth_checks,
     sources_sentence,
 )
-from dashboard.components.layout import choose, page_header, row_height
+from dashboard.components.layout import choose, page_header, row_height, show_table
 from dashboard.context import current_view
 from dashboard.exports.income import HOUSEHOLD_COLUMNS, household_table, household_workbook
 from data_access.income.bands import (
@@ -137,7 +137,7 @@ table = band_table(
 )
 shown = band_shares(table) if measure == "占比" else table
 id_column = f"{grouping}_id"
-st.dataframe(
+show_table(
     shown,
     hide_index=True,
     width="stretch",
@@ -227,7 +227,7 @@ rows = view.fetch(
     limit=PAGE_ROWS,
     offset=(page - 1) * PAGE_ROWS,
 )
-st.dataframe(
+show_table(
     household_table(rows, band_labels=labels),
     hide_index=True,
     width="stretch",
@@ -239,7 +239,16 @@ st.dataframe(
     | {HOUSEHOLD_COLUMNS["change_per_capita"][0]: st.column_config.NumberColumn(format="%+.0f")},
     key="income-households",
 )
-audit_view("收入监测户名单", rows=len(rows), detail={"filters": repr(filters), "page": page})
+# The audit log names the filters as the page shows them, in words.
+shown_filters = {
+    "乡镇": township_names.get(filters.township_id, "全部乡镇"),
+    "行政村": village_names.get(filters.village_id, "全部行政村"),
+    "收入区间": labels.get(filters.band, "全部区间"),
+    "户类型": filters.household_type or "全部",
+    "只看收入不增反降": "是" if filters.fell_only else "否",
+    "只看低于监测线": "是" if filters.below_line_only else "否",
+}
+audit_view("收入监测户名单", rows=len(rows), detail={"筛选": shown_filters, "页码": page})
 
 
 def export_workbook() -> bytes:
@@ -295,8 +304,9 @@ register_column.markdown(
     + (f"后 {settings.registers.grace_days} 天" if settings.registers.grace_days else "")
     + f"前未录入）：共 {formatting.count(gaps['missing'].sum())} 户"
 )
-register_column.dataframe(
+show_table(
     gaps,
+    where=register_column,
     hide_index=True,
     width="stretch",
     height=row_height(min(len(gaps), 12)),
@@ -321,8 +331,9 @@ register_column.markdown(
     f"**缺登最多的帮扶干部**（共 {formatting.count(len(cadres))} 名干部的联系户有缺登，"
     f"列出前 {min(len(cadres), CADRE_ROWS)} 名）"
 )
-register_column.dataframe(
+show_table(
     cadres.head(CADRE_ROWS).assign(township=lambda f: f["township_id"].map(township_names)),
+    where=register_column,
     hide_index=True,
     width="stretch",
     height=row_height(min(len(cadres), CADRE_ROWS)),

@@ -18,7 +18,7 @@ from dashboard.components.inspection import (
     render_verification,
     show_flash,
 )
-from dashboard.components.layout import choose, page_header, row_height
+from dashboard.components.layout import choose, page_header, row_height, show_table
 from dashboard.context import current_view
 from dashboard.exports.inspection import plan_workbook
 from data_access.inspection.draw import TIER_LABELS, inspector_pool, scored_villages
@@ -90,7 +90,7 @@ with tab_risk:
             for key, label in COMPONENT_LABELS.items()
         },
     }
-    st.dataframe(
+    show_table(
         table[list(columns)],
         hide_index=True,
         width="stretch",
@@ -124,7 +124,7 @@ with tab_draw:
             f"输入哈希：<code>{escaping.html(plan.input_hash)}</code></div>",
             unsafe_allow_html=True,
         )
-        st.dataframe(
+        show_table(
             plan.villages.assign(score=plan.villages["risk"].astype(float) * 100)[
                 ["order", "township", "village", "score", "reasons", "inspectors"]
             ],
@@ -140,7 +140,7 @@ with tab_draw:
             },
             key="insp-plan-villages",
         )
-        st.dataframe(
+        show_table(
             plan.households[
                 [
                     "township",
@@ -191,7 +191,7 @@ draw_labels = {
 }
 
 with tab_log:
-    st.dataframe(
+    show_table(
         log.assign(
             status=[
                 "有效" if replaced == 0 else f"已作废（由 #{replaced} 替代）"
@@ -262,7 +262,7 @@ with tab_findings:
         if findings.empty:
             st.caption(f"抽签 #{draw_id} 尚无检查发现。")
         else:
-            st.dataframe(
+            show_table(
                 findings,
                 hide_index=True,
                 width="stretch",

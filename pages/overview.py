@@ -8,7 +8,7 @@ from dashboard.charts.overview import township_rates_figure
 from dashboard.components.countdown import render_countdown
 from dashboard.components.honour_roll import render_placements
 from dashboard.components.kpi import Kpi, count_kpi, income_basis, on_day, rate_kpi, render_kpis
-from dashboard.components.layout import page_header, row_height
+from dashboard.components.layout import page_header, row_height, show_table
 from dashboard.context import current_view
 from dashboard.exports.briefing import BriefingInputs, briefing_workbook, summary_paragraph
 from data_access.income.bands import band_counts, band_labels, band_table
@@ -150,8 +150,9 @@ shown = attention.head(ATTENTION_ROWS)
 table_column.markdown(
     f"**需要关注的乡镇**（逾期整改最多的 {len(shown)} 个，共 {len(attention)} 个乡镇）"
 )
-table_column.dataframe(
+show_table(
     shown[["name", "overdue", "open", "below_line", "fell"]],
+    where=table_column,
     hide_index=True,
     width="stretch",
     height=row_height(len(shown)),

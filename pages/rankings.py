@@ -8,7 +8,7 @@ from dashboard import escaping, formatting
 from dashboard.auth import audited_export
 from dashboard.charts.rankings import contributions_figure, rank_trend_figure
 from dashboard.components.honour_roll import render_placements, render_rolls
-from dashboard.components.layout import choose, choose_many, page_header, row_height
+from dashboard.components.layout import choose, choose_many, page_header, row_height, show_table
 from dashboard.context import current_view
 from dashboard.exports.rankings import ranking_workbook
 from data_access.overview import townships_in_scope
@@ -96,7 +96,7 @@ with tab_townships:
         key="township-contributions",
     )
     table, columns = league_table(townships, "乡镇")
-    st.dataframe(
+    show_table(
         table,
         hide_index=True,
         width="stretch",
@@ -131,7 +131,7 @@ with tab_villages:
             key="village-contributions",
         )
         table, columns = league_table(villages, "村")
-        st.dataframe(
+        show_table(
             table.drop(columns=["circular_points"]),
             hide_index=True,
             width="stretch",
@@ -169,7 +169,7 @@ with tab_units:
             + "、".join(escaping.markdown(name) for name in summoned["name"]),
             icon=":material/campaign:",
         )
-    st.dataframe(
+    show_table(
         table[list(columns)],
         hide_index=True,
         width="stretch",
@@ -178,7 +178,7 @@ with tab_units:
         key="unit-table",
     )
     st.markdown(f"**{view.month.year}年帮扶单位通报记录**")
-    st.dataframe(
+    show_table(
         view.fetch(unit_circulars, scope=published, year=view.month.year),
         hide_index=True,
         width="stretch",

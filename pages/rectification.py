@@ -9,7 +9,7 @@ from dashboard.auth import audited_export
 from dashboard.charts.rectification import burndown_figure, progress_figure
 from dashboard.components.countdown import render_countdown
 from dashboard.components.kpi import Kpi, full_day, on_day, render_kpis
-from dashboard.components.layout import choose, page_header, row_height
+from dashboard.components.layout import choose, page_header, row_height, show_table
 from dashboard.components.rectification import (
     filters_text,
     item_labels,
@@ -170,7 +170,7 @@ with progress_tab:
                 f"按近 {rules.pace_window_days} 天日均销号数测算；红色为赶不上期限。"
             )
             shown = projections.iloc[1:]
-            st.dataframe(
+            show_table(
                 shown[["name", "open_due", "pace", "finish_text", "late_text"]].style.apply(
                     lambda row: (
                         ["color: #c62828; font-weight: 600" if shown.loc[row.name, "late"] else ""]
@@ -221,8 +221,9 @@ with progress_tab:
         config={"displayModeBar": False},
         key="rect-progress",
     )
-    table_column.dataframe(
+    show_table(
         progress[["name", "total", "closed", "open", "overdue", "closed_share"]],
+        where=table_column,
         hide_index=True,
         width="stretch",
         height=row_height(min(len(progress), 14)),

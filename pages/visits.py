@@ -9,7 +9,7 @@ from dashboard import escaping, formatting
 from dashboard.auth import audit_view, audited_export
 from dashboard.charts.visits_map import VILLAGE_LAYER, coverage_deck, legend_entries
 from dashboard.components.kpi import Kpi, render_kpis
-from dashboard.components.layout import choose, page_header, row_height
+from dashboard.components.layout import choose, page_header, row_height, show_table
 from dashboard.context import current_view
 from dashboard.exports.visits import (
     LEADERS_BEHIND,
@@ -220,8 +220,9 @@ if chosen is not None:
         if not view.scope.personal_data
         else f"**农户**（{len(households)} 户）"
     )
-    household_column.dataframe(
+    show_table(
         households.drop(columns=["household_id"]),
+        where=household_column,
         hide_index=True,
         width="stretch",
         height=min(row_height(len(households)), 420),
@@ -238,8 +239,9 @@ if chosen is not None:
         key="village-households",
     )
     cadre_column.markdown(f"**有走访职责的干部**（{len(cadres)} 人）")
-    cadre_column.dataframe(
+    show_table(
         cadres.drop(columns=["cadre_id"]),
+        where=cadre_column,
         hide_index=True,
         width="stretch",
         height=min(row_height(len(cadres)), 420),
@@ -274,7 +276,7 @@ def show_list(frame, spec: ListSpec, *, rows: int | None = None, title: str) -> 
     if table.empty:
         st.success("无", icon=":material/check_circle:")
     else:
-        st.dataframe(
+        show_table(
             table,
             hide_index=True,
             width="stretch",

@@ -7,7 +7,7 @@ from dashboard import formatting
 from dashboard.auth import audit_view, audited_export
 from dashboard.charts.warnings import pending_rate_figure
 from dashboard.components.kpi import Kpi, on_day, render_kpis
-from dashboard.components.layout import page_header, row_height
+from dashboard.components.layout import page_header, row_height, show_table
 from dashboard.components.warnings import (
     may_verify,
     render_check_button,
@@ -104,10 +104,11 @@ with by_township:
         key="warn-rates",
     )
     table_column.markdown("**各乡镇待核实预警**（条；每千户按本乡镇在册户数计）")
-    table_column.dataframe(
+    show_table(
         pivot.sort_values("per_thousand", ascending=False)[
             ["township", "households", "pending", "overdue", "per_thousand", *WARNING_GROUPS]
         ],
+        where=table_column,
         hide_index=True,
         width="stretch",
         height=row_height(len(pivot)),
@@ -127,8 +128,9 @@ with by_township:
     worst = view.fetch(worst_villages, scope=view.scope, today=today, settings=warnings)
     rule_column, village_column = st.columns(2)
     rule_column.markdown("**按规则**")
-    rule_column.dataframe(
+    show_table(
         by_rule.assign(rule=by_rule["rule_id"].map(names))[["rule", "pending", "overdue"]],
+        where=rule_column,
         hide_index=True,
         width="stretch",
         height=row_height(len(by_rule)),
@@ -140,8 +142,9 @@ with by_township:
         key="warn-rules",
     )
     village_column.markdown(f"**待核实预警最多的村**（前 {len(worst)} 个）")
-    village_column.dataframe(
+    show_table(
         worst.drop(columns=["village_id"]),
+        where=village_column,
         hide_index=True,
         width="stretch",
         height=row_height(len(worst)),
@@ -181,7 +184,7 @@ with listing:
         rule=frame["rule_id"].map(names),
         overdue_text=frame["overdue"].map({True: "逾期", False: ""}),
     )
-    selection = st.dataframe(
+    selection = show_table(
         shown[
             [
                 "id",

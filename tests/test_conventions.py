@@ -168,3 +168,22 @@ def test_the_choice_widget_check_finds_a_bare_select(tmp_path):
         encoding="utf-8",
     )
     assert len(_choice_widget_calls(sample)) == 2
+
+
+def test_every_data_grid_marks_an_empty_cell_in_chinese_terms():
+    # Streamlit writes "None" into an empty cell; show_table gives every grid the "—" mark.
+    offenders = {}
+    for folder in ("dashboard", "pages"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            name = path.relative_to(PROJECT_ROOT).as_posix()
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            found = [
+                f"line {node.lineno}: {node.func.attr}"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"dataframe", "data_editor"}
+            ]
+            if name != _CHOICE_HELPERS and found:
+                offenders[name] = found
+    assert offenders == {}

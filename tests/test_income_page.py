@@ -5,6 +5,7 @@ reaches the page or the Excel export."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from pathlib import Path
 
@@ -127,6 +128,28 @@ def test_choosing_a_township_and_band_narrows_the_list_and_shows_its_villages(
     listed = app.dataframe[1].value
     assert set(listed["乡镇"]) == {township}
     assert set(listed["收入区间"]) == {"10,000元及以上"}
+
+
+def test_the_audit_log_names_the_list_filters_in_words(demo_app_env: Path):
+    app = run_page()
+    township = app.selectbox(key="income-township").options[1]
+    app.selectbox(key="income-township").select_index(1).run()
+    app.checkbox(key="income-fell").check().run()
+    assert not app.exception
+    with make_engine(f"sqlite:///{demo_app_env}").connect() as conn:
+        detail = (
+            conn.execute(
+                text(
+                    "SELECT detail FROM audit_log WHERE target = '收入监测户名单' ORDER BY id DESC"
+                )
+            )
+            .scalars()
+            .first()
+        )
+    assert "HouseholdFilter" not in detail
+    shown = json.loads(detail)["筛选"]
+    assert shown["乡镇"] == township
+    assert shown["只看收入不增反降"] == "是"
 
 
 def test_the_list_keeps_only_households_that_fell(demo_app_env: Path):

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import escaping
-from dashboard.components.layout import choose, row_height
+from dashboard.components.layout import choose, row_height, show_table
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
 from data_access.boundaries import (
@@ -212,7 +212,7 @@ def _render_report(report: BoundaryReport) -> None:
             "变化": ["将改变" if place.changed else "不变" for place in report.matched],
         }
     )
-    st.dataframe(
+    show_table(
         matched,
         hide_index=True,
         width="stretch",

@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard import escaping
 from dashboard.auth import audited_export, read_now
-from dashboard.components.layout import choose, row_height
+from dashboard.components.layout import choose, row_height, show_table
 from dashboard.context import ViewContext
 from dashboard.data import engine_for
 from dashboard.exports.imports import rejected_workbook
@@ -368,7 +368,7 @@ def _render_report(view: ViewContext, prepared: Prepared, report: ImportReport) 
             icon=":material/warning:",
         )
         errors = report.error_table(limit)
-        st.dataframe(
+        show_table(
             errors,
             hide_index=True,
             width="stretch",
@@ -401,7 +401,7 @@ def _render_report(view: ViewContext, prepared: Prepared, report: ImportReport) 
     if report.outcomes:
         preview = report.preview(limit)
         st.markdown(f"**将写入的行**（预览前 {min(limit, len(report.outcomes)):,} 行）")
-        st.dataframe(
+        show_table(
             preview,
             hide_index=True,
             width="stretch",
@@ -483,7 +483,7 @@ def render_history(view: ViewContext) -> None:
         all_or_nothing=batches["all_or_nothing"].map({True: "是", False: "否"}),
         sha256=batches["sha256"].str[:12],
     )
-    st.dataframe(
+    show_table(
         shown.rename(columns=BATCH_COLUMNS),
         hide_index=True,
         width="stretch",
@@ -510,7 +510,7 @@ def render_history(view: ViewContext) -> None:
         return
     rows = read_now(batch_rejections, batch_id=batch_id)
     batch = with_rejections[with_rejections["id"] == batch_id].iloc[0]
-    st.dataframe(
+    show_table(
         rows,
         hide_index=True,
         width="stretch",

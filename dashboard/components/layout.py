@@ -71,6 +71,16 @@ def known_choices(values: Sequence[T], options: Sequence[T], *, label: str) -> l
     return list(values)
 
 
+# What an empty cell of a data grid shows (Streamlit's default is the English "None").
+EMPTY_CELL = "—"
+
+
+def show_table(data: Any, *, where: Any = st, **kw):
+    """``where.dataframe`` with the dashboard's mark for an empty cell: every data grid of the
+    pages goes through here."""
+    return where.dataframe(data, placeholder=EMPTY_CELL, **kw)
+
+
 def choose(label: str, options: Sequence[T], *, widget: str = "selectbox", where: Any = st, **kw):
     """``where.selectbox`` (or the ``widget`` named: radio, segmented_control) whose answer is one
     of ``options``, or None when nothing is chosen; a value the page never offered stops the run

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import escaping
-from dashboard.components.layout import choose, choose_many, row_height
+from dashboard.components.layout import choose, choose_many, row_height, show_table
 from dashboard.context import ViewContext
 from data_access.models import RectificationKind, RectificationStatus
 from data_access.rectification import (
@@ -48,7 +48,7 @@ ITEM_LIST_COLUMNS = {
 def render_item_list(items: pd.DataFrame, *, days_column: str, days_label: str, key: str) -> None:
     """Overdue or due-soon items with who answers for them; at most ~12 rows before scrolling."""
     config = {days_column: _NUMBER(days_label, format="%d", width=75), **ITEM_LIST_COLUMNS}
-    st.dataframe(
+    show_table(
         items[list(config)],
         hide_index=True,
         width="stretch",
@@ -150,7 +150,7 @@ LEDGER_TABLE_COLUMNS = {
 
 
 def render_ledger_table(ledger: pd.DataFrame) -> None:
-    st.dataframe(
+    show_table(
         ledger[list(LEDGER_TABLE_COLUMNS)],
         hide_index=True,
         width="stretch",
@@ -190,7 +190,7 @@ HISTORY_COLUMNS = {
 
 
 def render_history(history: pd.DataFrame) -> None:
-    st.dataframe(
+    show_table(
         history[list(HISTORY_COLUMNS)],
         hide_index=True,
         width="stretch",
